@@ -1,0 +1,57 @@
+/**
+ * Which prebuilds are expired (SPEC §4): older than the TTL, strictly, or created strictly before
+ * the preset's last invalidation.
+ */
+
+import type { Preset, RunningPrebuild } from "./types.js";
+
+/** The prebuilds of one preset split by expiry. */
+export interface ExpirySplit {
+  readonly unexpired: readonly RunningPrebuild[];
+  readonly expired: readonly RunningPrebuild[];
+  /** Of `expired`, how many were invalidated (the rest are past their TTL). */
+  readonly invalidated: number;
+}
+
+function ttlMs(preset: Preset): number | null {
+  const ttl = preset.ttlSeconds;
+  return ttl === null || ttl === undefined || ttl === 0 ? null : ttl * 1000;
+}
+
+function isInvalidated(preset: Preset, prebuild: RunningPrebuild): boolean {
+  const invalidatedAt = preset.lastInvalidatedAt;
+  return invalidatedAt !== null && invalidatedAt !== undefined && prebuild.createdAt.getTime() < invalidatedAt.getTime();
+}
+
+/** Whether `prebuild` is expired at `nowMs` under `preset`'s TTL and invalidation. */
+export function _isExpired(preset: Preset, prebuild: RunningPrebuild, nowMs: number): boolean {
+  const ttl = ttlMs(preset);
+  return (ttl !== null && nowMs - prebuild.createdAt.getTime() > ttl) || isInvalidated(preset, prebuild);
+}
+
+/** Splits a preset's running prebuilds into unexpired and expired ones, keeping their order. */
+export function _splitByExpiry(preset: Preset, running: readonly RunningPrebuild[], nowMs: number): ExpirySplit {
+  const unexpired: RunningPrebuild[] = [];
+  const expired: RunningPrebuild[] = [];
+  let invalidated = 0;
+  for (const prebuild of running) {
+    if (isInvalidated(preset, prebuild)) {
+      expired.push(prebuild);
+      invalidated += 1;
+    } else if (_isExpired(preset, prebuild, nowMs)) expired.push(prebuild);
+    else unexpired.push(prebuild);
+  }
+  return { unexpired, expired, invalidated };
+}
+
+/**
+ * The first instant after `nowMs` at which one of `unexpired` becomes expired by age
+ * (the millisecond after its TTL runs out), or `null` when none ever does.
+ */
+export function _nextExpiry(preset: Preset, unexpired: readonly RunningPrebuild[]): number | null {
+  const ttl = ttlMs(preset);
+  if (ttl === null || unexpired.length === 0) return null;
+  let earliest = Infinity;
+  for (const prebuild of unexpired) earliest = Math.min(earliest, prebuild.createdAt.getTime() + ttl + 1);
+  return earliest;
+}

@@ -1,0 +1,45 @@
+/** When a preset's decision can next change with its snapshot unchanged (SPEC §6). */
+
+import { _nextExpiry } from "./expiry.js";
+import { _nextScheduleChange } from "./schedule.js";
+import { _evaluate } from "./state.js";
+import type { Clock, PresetSnapshot, ReconcilePolicy } from "./types.js";
+import { _assertValidSnapshot, _readClock, _resolvePolicy, type ResolvedPolicy } from "./validate.js";
+
+/** The next change of a validated snapshot, in epoch milliseconds, or `null`. */
+export function _nextChangeMs(snapshot: PresetSnapshot, nowMs: number, policy: ResolvedPolicy): number | null {
+  const evaluation = _evaluate(snapshot, nowMs);
+  // An inactive preset deletes everything it has whatever the time: nothing it decides can change.
+  if (evaluation.inactiveBecause !== null) return null;
+  const candidates: number[] = [];
+  const schedule = _nextScheduleChange(snapshot.preset, nowMs);
+  if (schedule !== null) candidates.push(schedule);
+  const expiry = _nextExpiry(snapshot.preset, evaluation.split.unexpired);
+  if (expiry !== null) candidates.push(expiry);
+  const backoff = snapshot.backoff;
+  if (backoff !== null && backoff.failedBuilds > 0 && !snapshot.hardLimited) {
+    const until = backoff.lastBuildAt.getTime() + backoff.failedBuilds * policy.backoffIntervalMs;
+    // Creates resume the millisecond after `until`.
+    if (nowMs <= until) candidates.push(until + 1);
+  }
+  return candidates.length === 0 ? null : Math.min(...candidates);
+}
+
+/**
+ * The earliest instant after now at which {@link calculateActions} could decide differently with
+ * the snapshot unchanged: the next schedule boundary where the desired count changes, the next
+ * expiry of a running prebuild, or the end of a backoff. Never later than that first change; it
+ * may be earlier. Schedules are looked at up to 8 days ahead (a schedule that changes later gives
+ * now + 8 days). `null` when nothing is due, so a host can sleep until a snapshot changes.
+ *
+ * @throws {SnapshotValidationError} when the snapshot is invalid.
+ * @example
+ * const wakeAt = nextChangeAt(snapshot, clock);
+ * if (wakeAt !== null) setTimeout(reconcile, wakeAt.getTime() - Date.now());
+ */
+export function nextChangeAt(snapshot: PresetSnapshot, clock: Clock, policy?: Partial<ReconcilePolicy>): Date | null {
+  const resolved = _resolvePolicy(policy);
+  _assertValidSnapshot(snapshot);
+  const next = _nextChangeMs(snapshot, _readClock(clock), resolved);
+  return next === null ? null : new Date(next);
+}
