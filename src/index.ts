@@ -43,6 +43,46 @@ export { planCycle } from "./core/cycle.js";
 // Claims
 export { selectClaimCandidate, findMatchingPreset, type ParameterizedPreset } from "./core/claim.js";
 
+// Pure helpers for the shell: memberships, lifecycle at claim, who may delete
+export { membershipActions, type MembershipAction, type MembershipStatusRow } from "./core/membership.js";
+export {
+  claimedLifecycle,
+  UNCLAIMED_LIFECYCLE,
+  type LifecycleRequest,
+  type LifecycleSettings,
+  type TemplateLifecycleDefaults,
+} from "./core/lifecycle.js";
+export { canDeleteWorkspace, type OwnedWorkspace, type WorkspacePermission } from "./core/authorization.js";
+
+// Ports the host implements
+export { systemClock } from "./ports/clock.js";
+export type {
+  Claimant,
+  ClaimedWorkspace,
+  LockOutcome,
+  OrganizationPrebuildStatus,
+  PauseState,
+  PresetStatus,
+  Store,
+  StoreClaimRequest,
+  StoreSnapshot,
+} from "./ports/store.js";
+export type { Provisioner } from "./ports/provisioner.js";
+export { silentNotifier, type Notifier, type ResourceReplacement } from "./ports/notifier.js";
+export { noopMetrics, type CounterName, type GaugeName, type HistogramName, type Metrics, type PresetLabels } from "./ports/metrics.js";
+export { jsonLineLogger, silentLogger, type LogFields, type Logger } from "./ports/logger.js";
+
+// The reconciler
+export {
+  Reconciler,
+  type AgentReinitialization,
+  type ClaimRequest,
+  type ClaimResult,
+  type ReconcilerOptions,
+  type StartOptions,
+} from "./runtime/reconciler.js";
+export type { CycleFailure, ReconcileStats } from "./runtime/stats.js";
+
 // Validation
 export { validatePreset, validatePresetSnapshot, DEFAULT_BACKOFF_INTERVAL_MS } from "./core/validate.js";
 export { SnapshotValidationError, PolicyValidationError, type ValidationIssue } from "./core/errors.js";

@@ -249,8 +249,14 @@ function applyBudget(planned: Planned[], budget: number): void {
   });
 }
 
-/** Plans a cycle of an already grouped snapshot. */
-function plan(global: GlobalSnapshot, nowMs: number, policy: ResolvedPolicy): CyclePlan {
+/** A cycle plan together with the per-preset snapshots of the presets it planned, in the same order. */
+export interface DetailedCyclePlan {
+  readonly plan: CyclePlan;
+  readonly snapshots: readonly PresetSnapshot[];
+}
+
+/** Plans a cycle and keeps the grouped snapshots, for the runtime (which also needs them). */
+export function _planCycleDetailed(global: GlobalSnapshot, nowMs: number, policy: ResolvedPolicy): DetailedCyclePlan {
   const grouping = groupSnapshot(global);
   const invalid: InvalidPreset[] = [...grouping.unnamed];
   const planned: Planned[] = [];
@@ -276,7 +282,10 @@ function plan(global: GlobalSnapshot, nowMs: number, policy: ResolvedPolicy): Cy
     actions,
     blocked: snapshot.hardLimited ? "hardLimited" : null,
   }));
-  return { presets, presetsTotal: global.presets.length, presetsReconciled: presets.length, invalid };
+  return {
+    plan: { presets, presetsTotal: global.presets.length, presetsReconciled: presets.length, invalid },
+    snapshots: planned.map((entry) => entry.snapshot),
+  };
 }
 
 /**
@@ -295,5 +304,5 @@ function plan(global: GlobalSnapshot, nowMs: number, policy: ResolvedPolicy): Cy
  */
 export function planCycle(global: GlobalSnapshot, clock: Clock, policy?: Partial<ReconcilePolicy>): CyclePlan {
   const resolved = _resolvePolicy(policy);
-  return plan(global, _readClock(clock), resolved);
+  return _planCycleDetailed(global, _readClock(clock), resolved).plan;
 }

@@ -6,13 +6,30 @@ import { _evaluate } from "./state.js";
 import type { Clock, PresetSnapshot, ReconcilePolicy } from "./types.js";
 import { _assertValidSnapshot, _readClock, _resolvePolicy, type ResolvedPolicy } from "./validate.js";
 
+function scheduleChange(snapshot: PresetSnapshot, nowMs: number, scans: Map<string, number | null> | undefined): number | null {
+  const { scheduling, desiredInstances } = snapshot.preset;
+  if (scans === undefined || scheduling === null || scheduling === undefined) return _nextScheduleChange(snapshot.preset, nowMs);
+  const key = JSON.stringify([scheduling.timezone, desiredInstances, scheduling.schedules.map((schedule) => [schedule.cron, schedule.instances])]);
+  let change = scans.get(key);
+  if (change === undefined) {
+    change = _nextScheduleChange(snapshot.preset, nowMs);
+    scans.set(key, change);
+  }
+  return change;
+}
+
 /** The next change of a validated snapshot, in epoch milliseconds, or `null`. */
-export function _nextChangeMs(snapshot: PresetSnapshot, nowMs: number, policy: ResolvedPolicy): number | null {
+export function _nextChangeMs(
+  snapshot: PresetSnapshot,
+  nowMs: number,
+  policy: ResolvedPolicy,
+  scheduleScans?: Map<string, number | null>,
+): number | null {
   const evaluation = _evaluate(snapshot, nowMs);
   // An inactive preset deletes everything it has whatever the time: nothing it decides can change.
   if (evaluation.inactiveBecause !== null) return null;
   const candidates: number[] = [];
-  const schedule = _nextScheduleChange(snapshot.preset, nowMs);
+  const schedule = scheduleChange(snapshot, nowMs, scheduleScans);
   if (schedule !== null) candidates.push(schedule);
   const expiry = _nextExpiry(snapshot.preset, evaluation.split.unexpired);
   if (expiry !== null) candidates.push(expiry);
@@ -42,4 +59,18 @@ export function nextChangeAt(snapshot: PresetSnapshot, clock: Clock, policy?: Pa
   _assertValidSnapshot(snapshot);
   const next = _nextChangeMs(snapshot, _readClock(clock), resolved);
   return next === null ? null : new Date(next);
+}
+
+/**
+ * The earliest next change over many validated snapshots that share one "now". Presets with the
+ * same zone, schedules and base count share one schedule scan.
+ */
+export function _earliestChangeMs(snapshots: readonly PresetSnapshot[], nowMs: number, policy: ResolvedPolicy): number | null {
+  let earliest: number | null = null;
+  const scheduleScans = new Map<string, number | null>();
+  for (const snapshot of snapshots) {
+    const next = _nextChangeMs(snapshot, nowMs, policy, scheduleScans);
+    if (next !== null && (earliest === null || next < earliest)) earliest = next;
+  }
+  return earliest;
 }

@@ -1,0 +1,6 @@
+import type { Clock } from "../core/types.js";
+
+export type { Clock } from "../core/types.js";
+
+/** The real clock, for production hosts. Tests and simulations pass their own {@link Clock}. */
+export const systemClock: Clock = { now: () => new Date() };

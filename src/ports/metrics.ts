@@ -1,0 +1,35 @@
+/** Labels of a per-preset series. */
+export interface PresetLabels {
+  /** The organization. */
+  readonly organizationId: string;
+  /** The template. */
+  readonly templateId: string;
+  /** The preset id. */
+  readonly presetId: string;
+  /** The preset name. */
+  readonly presetName: string;
+}
+
+/** Counters: prebuilds created, creates failed, prebuilds claimed, claims that replaced resources. */
+export type CounterName = "created" | "failed" | "claimed" | "resourceReplacements";
+/** Gauges: per preset desired/running/eligible/hardLimited; `paused` is global (labels empty). */
+export type GaugeName = "desired" | "running" | "eligible" | "hardLimited" | "paused";
+/** Histograms, in seconds: a whole cycle, a create call, a claim. */
+export type HistogramName = "reconciliationDuration" | "creationDuration" | "claimDuration";
+
+/** Where the reconciler reports numbers. Calls must be cheap and must not throw (a throw is logged). */
+export interface Metrics {
+  /** Adds `by` to a counter. */
+  incrementCounter(name: CounterName, labels: PresetLabels, by: number): void;
+  /** Sets a gauge; `labels` is `null` for the global `paused` gauge. */
+  setGauge(name: GaugeName, labels: PresetLabels | null, value: number): void;
+  /** Records one observation, in seconds; `labels` is `null` for the cycle duration. */
+  observeHistogram(name: HistogramName, labels: PresetLabels | null, seconds: number): void;
+}
+
+/** A metrics sink that records nothing, for hosts that do not care. */
+export const noopMetrics: Metrics = {
+  incrementCounter: () => {},
+  setGauge: () => {},
+  observeHistogram: () => {},
+};

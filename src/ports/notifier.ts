@@ -1,0 +1,24 @@
+import type { Preset } from "../core/types.js";
+import type { ClaimedWorkspace } from "./store.js";
+
+/** A resource that a claim's build replaced instead of keeping, which defeats the prebuild. */
+export interface ResourceReplacement {
+  /** The resource's address, for example `docker_container.workspace`. */
+  readonly resource: string;
+  /** The attributes whose change forced the replacement. */
+  readonly paths: readonly string[];
+}
+
+/** Tells template admins what they need to act on. */
+export interface Notifier {
+  /** The preset's last creates all failed: it gets no more creates until it changes. Sent once per transition. */
+  hardLimitReached(preset: Preset): Promise<void>;
+  /** A claim's build replaced resources: the template should keep them stable. */
+  resourcesReplaced(claim: ClaimedWorkspace, replacements: readonly ResourceReplacement[]): Promise<void>;
+}
+
+/** A notifier that tells no one. */
+export const silentNotifier: Notifier = {
+  hardLimitReached: async () => {},
+  resourcesReplaced: async () => {},
+};
