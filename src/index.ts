@@ -35,7 +35,7 @@ export type {
 export { desiredInstances } from "./core/schedule.js";
 export { calculateState } from "./core/state.js";
 export { calculateActions, canSkipReconciliation } from "./core/actions.js";
-export { nextChangeAt } from "./core/next-change.js";
+export { nextChangeAt, nextCycleChangeAt } from "./core/next-change.js";
 
 // A whole cycle
 export { planCycle } from "./core/cycle.js";

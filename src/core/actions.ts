@@ -54,7 +54,10 @@ function inactiveActions(snapshot: PresetSnapshot, evaluation: Evaluation, becau
     const cancel: CancelPendingAction = {
       type: "cancelPending",
       count: snapshot.pendingNonActive,
-      reason: `preset is inactive (${because}): cancel ${plural(snapshot.pendingNonActive, "queued create job")} and delete their workspaces`,
+      reason:
+        snapshot.pendingNonActive === 1
+          ? `preset is inactive (${because}): cancel its 1 queued create job and delete its workspace`
+          : `preset is inactive (${because}): cancel its ${snapshot.pendingNonActive} queued create jobs and delete their workspaces`,
     };
     actions.push(cancel);
   }
@@ -63,7 +66,10 @@ function inactiveActions(snapshot: PresetSnapshot, evaluation: Evaluation, becau
     const remove: DeleteAction = {
       type: "delete",
       workspaceIds: ids(all),
-      reason: `preset is inactive (${because}): delete all ${plural(all.length, "running prebuild")}, oldest first`,
+      reason:
+        all.length === 1
+          ? `preset is inactive (${because}): delete its 1 running prebuild`
+          : `preset is inactive (${because}): delete all ${all.length} running prebuilds, oldest first`,
     };
     actions.push(remove);
   }

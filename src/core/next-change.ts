@@ -3,7 +3,8 @@
 import { _nextExpiry } from "./expiry.js";
 import { _nextScheduleChange } from "./schedule.js";
 import { _evaluate } from "./state.js";
-import type { Clock, PresetSnapshot, ReconcilePolicy } from "./types.js";
+import { _planCycleDetailed } from "./cycle.js";
+import type { Clock, GlobalSnapshot, PresetSnapshot, ReconcilePolicy } from "./types.js";
 import { _assertValidSnapshot, _readClock, _resolvePolicy, type ResolvedPolicy } from "./validate.js";
 
 function scheduleChange(snapshot: PresetSnapshot, nowMs: number, scans: Map<string, number | null> | undefined): number | null {
@@ -73,4 +74,21 @@ export function _earliestChangeMs(snapshots: readonly PresetSnapshot[], nowMs: n
     if (next !== null && (earliest === null || next < earliest)) earliest = next;
   }
   return earliest;
+}
+
+/**
+ * {@link nextChangeAt} over a whole cycle: the earliest instant at which the plan of any valid
+ * preset could change with the snapshot unchanged, or `null` when nothing is due. A host loop can
+ * sleep until then (or until its own interval, whichever comes first).
+ *
+ * @throws {SnapshotValidationError} when the snapshot as a whole is unusable (see {@link planCycle}).
+ * @example
+ * const wakeAt = nextCycleChangeAt(snapshot, clock);
+ * const sleepMs = Math.min(intervalMs, wakeAt === null ? intervalMs : wakeAt.getTime() - Date.now());
+ */
+export function nextCycleChangeAt(global: GlobalSnapshot, clock: Clock, policy?: Partial<ReconcilePolicy>): Date | null {
+  const resolved = _resolvePolicy(policy);
+  const nowMs = _readClock(clock);
+  const next = _earliestChangeMs(_planCycleDetailed(global, nowMs, resolved).snapshots, nowMs, resolved);
+  return next === null ? null : new Date(next);
 }

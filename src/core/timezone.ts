@@ -24,7 +24,7 @@ export interface WallClock {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const zoneValidity = new Map<string, boolean>();
+const zoneValidity = new Map<string, string | null>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone);
@@ -45,23 +45,24 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /**
- * Whether `timeZone` is an IANA zone name this runtime knows (`Europe/Berlin`, `UTC`).
- * Offset strings such as `+01:00` are refused: schedules follow a place's rules, not an offset.
+ * Why `timeZone` is not an IANA zone name this runtime knows (`Europe/Berlin`, `UTC`), or `null`
+ * when it is one. Offset strings such as `+01:00` are refused (schedules follow a place's rules,
+ * not an offset), and so are names in the wrong case, which Intl accepts but nothing else would.
  */
-export function isKnownTimeZone(timeZone: string): boolean {
+export function timeZoneProblem(timeZone: string): string | null {
   const known = zoneValidity.get(timeZone);
   if (known !== undefined) return known;
-  let valid = false;
+  let problem: string | null = `unknown time zone ${JSON.stringify(timeZone)}; use an IANA name such as "Europe/Berlin"`;
   if (/^[A-Za-z]/.test(timeZone)) {
     try {
-      formatterFor(timeZone);
-      valid = true;
+      const canonical = formatterFor(timeZone).resolvedOptions().timeZone;
+      problem = canonical !== timeZone && canonical.toLowerCase() === timeZone.toLowerCase() ? `time zone ${JSON.stringify(timeZone)} must be written "${canonical}"` : null;
     } catch {
-      valid = false;
+      // Intl refused the name: the "unknown time zone" problem stands.
     }
   }
-  zoneValidity.set(timeZone, valid);
-  return valid;
+  zoneValidity.set(timeZone, problem);
+  return problem;
 }
 
 /** The zone's UTC offset at `epochMs`, in milliseconds (positive east of Greenwich). */

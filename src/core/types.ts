@@ -231,7 +231,10 @@ export interface PresetPlan {
 
 /** A preset that could not be planned, with the error that says why. */
 export interface InvalidPreset {
-  /** The preset id the bad input names (for a row pointing at an unknown preset, that unknown id). */
+  /**
+   * The preset id the bad input names; for a row pointing at an unknown preset, that unknown id;
+   * for a preset or row without a usable id, the path of that entry (for example `presets[3]`).
+   */
   readonly presetId: string;
   /** Every problem found, each with the path of the bad field. */
   readonly error: SnapshotValidationError;

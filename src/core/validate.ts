@@ -5,7 +5,7 @@
 
 import { compileCron } from "./cron.js";
 import { PolicyValidationError, SnapshotValidationError, type ValidationIssue } from "./errors.js";
-import { isKnownTimeZone } from "./timezone.js";
+import { timeZoneProblem } from "./timezone.js";
 import type { Clock, Preset, PresetSnapshot, ReconcilePolicy } from "./types.js";
 
 /** The default of {@link ReconcilePolicy.backoffIntervalMs}. */
@@ -85,8 +85,9 @@ function checkScheduling(scheduling: unknown, prefix: string, issues: Validation
     if (hasSchedules) issues.push({ path: `${path}.timezone`, message: "is required when schedules are given" });
   } else if (typeof timezone !== "string") {
     issues.push({ path: `${path}.timezone`, message: `must be an IANA time zone name, got ${describe(timezone)}` });
-  } else if (!isKnownTimeZone(timezone)) {
-    issues.push({ path: `${path}.timezone`, message: `unknown time zone ${describe(timezone)}; use an IANA name such as "Europe/Berlin"` });
+  } else {
+    const problem = timeZoneProblem(timezone);
+    if (problem !== null) issues.push({ path: `${path}.timezone`, message: problem });
   }
   if (!_checkArray(schedules, `${path}.schedules`, issues)) return;
   schedules.forEach((schedule, index) => {

@@ -57,7 +57,7 @@ describe("calculateActions — inactive presets", () => {
       pendingNonActive: 2,
     });
     expect(calculateActions(snapshot, clock)).toEqual([
-      { type: "cancelPending", count: 2, reason: "preset is inactive (its template is deprecated): cancel 2 queued create jobs and delete their workspaces" },
+      { type: "cancelPending", count: 2, reason: "preset is inactive (its template is deprecated): cancel its 2 queued create jobs and delete their workspaces" },
       { type: "delete", workspaceIds: ["w1", "w2", "w3"], reason: "preset is inactive (its template is deprecated): delete all 3 running prebuilds, oldest first" },
     ]);
   });
@@ -68,7 +68,7 @@ describe("calculateActions — inactive presets", () => {
       {
         type: "cancelPending",
         count: 1,
-        reason: "preset is inactive (its template version is no longer the active one): cancel 1 queued create job and delete their workspaces",
+        reason: "preset is inactive (its template version is no longer the active one): cancel its 1 queued create job and delete its workspace",
       },
     ]);
   });
@@ -80,7 +80,7 @@ describe("calculateActions — inactive presets", () => {
       backoff: { failedBuilds: 3, lastBuildAt: NOW },
     });
     expect(calculateActions(snapshot, clock)).toEqual([
-      { type: "delete", workspaceIds: ["w1"], reason: "preset is inactive (its template was deleted): delete all 1 running prebuild, oldest first" },
+      { type: "delete", workspaceIds: ["w1"], reason: "preset is inactive (its template was deleted): delete its 1 running prebuild" },
     ]);
   });
 
@@ -90,7 +90,7 @@ describe("calculateActions — inactive presets", () => {
       {
         type: "delete",
         workspaceIds: ["stale"],
-        reason: "preset is inactive (its template version is no longer the active one): delete all 1 running prebuild, oldest first",
+        reason: "preset is inactive (its template version is no longer the active one): delete its 1 running prebuild",
       },
     ]);
   });

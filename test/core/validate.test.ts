@@ -91,6 +91,16 @@ describe("validatePreset — schedules", () => {
     expect(issues[0]?.message).toMatch(message);
   });
 
+  it("rejects a zone name in the wrong case, saying how to write it", () => {
+    expect(validatePreset(makePreset({ scheduling: { timezone: "europe/berlin", schedules: [schedule("* * * * *")] } }))).toEqual([
+      { path: "scheduling.timezone", message: 'time zone "europe/berlin" must be written "Europe/Berlin"' },
+    ]);
+  });
+
+  it("accepts IANA links such as US/Eastern", () => {
+    expect(pathsOf(makePreset({ scheduling: { timezone: "US/Eastern", schedules: [schedule("* * * * *")] } }))).toEqual([]);
+  });
+
   it("rejects bad schedule instances", () => {
     expect(pathsOf(makePreset({ scheduling: { timezone: "UTC", schedules: [schedule("* * * * *", -2)] } }))).toEqual([
       "scheduling.schedules[0].instances",
