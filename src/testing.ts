@@ -12,3 +12,10 @@ export {
   type MemoryWorkspace,
 } from "./adapters/memory/store.js";
 export { SimulatedProvisioner, type SimulatedProvisionerOptions } from "./adapters/memory/provisioner.js";
+export {
+  runStoreContract,
+  type ContractPreset,
+  type ContractRunner,
+  type StoreContractSettings,
+  type StoreContractSubject,
+} from "./adapters/contract/store-contract.js";

@@ -58,39 +58,64 @@ function syntaxProblem(expression: string): string | null {
   return null;
 }
 
-function table(values: readonly (number | string)[], size: number, foldSevenToSunday = false): Uint8Array {
+function table(values: readonly number[], size: number, foldSevenToSunday = false): Uint8Array {
   const result = new Uint8Array(size);
   for (const value of values) {
-    if (typeof value !== "number") continue;
     result[foldSevenToSunday && value === 7 ? 0 : value] = 1;
   }
   return result;
+}
+
+const FIELD_KEYS = ["minute", "hour", "dayOfMonth", "month", "dayOfWeek"] as const;
+const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The values one field allows: the union of its comma-separated items. cron-parser refuses lists
+ * whose items overlap (`1-5,3`, `0,7`, a step list plus one of its values), which standard cron
+ * accepts, so each item is parsed on its own, in its place, with `*` in the other fields.
+ */
+function fieldValues(fieldTexts: readonly string[], index: number): number[] | string {
+  const values = new Set<number>();
+  for (const item of (fieldTexts[index] ?? "").split(",")) {
+    const probe = FIELD_KEYS.map((_, position) => (position === index ? item : "*")).join(" ");
+    try {
+      // The zone does not matter for field parsing; UTC keeps cron-parser off the host's zone.
+      const field = CronExpressionParser.parse(probe, { tz: "UTC" }).fields[FIELD_KEYS[index] ?? "minute"];
+      for (const value of field.values) if (typeof value === "number") values.add(value);
+    } catch (error) {
+      return `cron-parser rejected it: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  return [...values];
 }
 
 function compileUncached(expression: string): CompileResult {
   const problem = syntaxProblem(expression);
   if (problem !== null) return { ok: false, message: problem };
   const fieldTexts = expression.trim().split(/\s+/);
-  let parsed;
-  try {
-    // The zone does not matter for field parsing; UTC keeps cron-parser off the host's zone.
-    parsed = CronExpressionParser.parse(expression.trim(), { tz: "UTC" });
-  } catch (error) {
-    return { ok: false, message: `cron-parser rejected it: ${error instanceof Error ? error.message : String(error)}` };
+  const fields: number[][] = [];
+  for (let index = 0; index < FIELD_KEYS.length; index += 1) {
+    const values = fieldValues(fieldTexts, index);
+    if (typeof values === "string") return { ok: false, message: values };
+    fields.push(values);
   }
-  const { minute, hour, dayOfMonth, month, dayOfWeek } = parsed.fields;
+  const [minute = [], hour = [], dayOfMonth = [], month = [], dayOfWeek = []] = fields;
   const cron: CompiledCron = {
     source: expression,
-    minutes: table(minute.values, 60),
-    hours: table(hour.values, 24),
-    daysOfMonth: table(dayOfMonth.values, 32),
-    months: table(month.values, 13),
-    daysOfWeek: table(dayOfWeek.values, 7, true),
-    everyMinute: minute.values.length === 60,
-    everyHour: hour.values.length === 24,
+    minutes: table(minute, 60),
+    hours: table(hour, 24),
+    daysOfMonth: table(dayOfMonth, 32),
+    months: table(month, 13),
+    daysOfWeek: table(dayOfWeek, 7, true),
+    everyMinute: minute.length === 60,
+    everyHour: hour.length === 24,
     dayOfMonthRestricted: fieldTexts[2] !== "*",
     dayOfWeekRestricted: fieldTexts[4] !== "*",
   };
+  // Like cron-parser, refuse days of month that exist in none of the months when only they decide.
+  if (cron.dayOfMonthRestricted && !cron.dayOfWeekRestricted && !month.some((monthNumber) => dayOfMonth.some((day) => day <= (DAYS_IN_MONTH[monthNumber] ?? 0)))) {
+    return { ok: false, message: `day-of-month ${fieldTexts[2] ?? ""} never occurs in month ${fieldTexts[3] ?? ""}` };
+  }
   return { ok: true, cron };
 }
 

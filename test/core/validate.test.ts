@@ -101,6 +101,16 @@ describe("validatePreset — schedules", () => {
     expect(pathsOf(makePreset({ scheduling: { timezone: "US/Eastern", schedules: [schedule("* * * * *")] } }))).toEqual([]);
   });
 
+  it.each(["* * * * 1-5,3", "* * * * 0,7", "*/15,0 * * * *", "0 0 31 2 1"])("accepts the valid expression %j (overlapping lists, either-day rule)", (cron) => {
+    expect(pathsOf(makePreset({ scheduling: { timezone: "UTC", schedules: [schedule(cron)] } }))).toEqual([]);
+  });
+
+  it("rejects days of month that exist in none of the months", () => {
+    expect(validatePreset(makePreset({ scheduling: { timezone: "UTC", schedules: [schedule("0 0 30,31 2 *")] } }))).toEqual([
+      { path: "scheduling.schedules[0].cron", message: 'invalid cron expression "0 0 30,31 2 *": day-of-month 30,31 never occurs in month 2' },
+    ]);
+  });
+
   it("rejects bad schedule instances", () => {
     expect(pathsOf(makePreset({ scheduling: { timezone: "UTC", schedules: [schedule("* * * * *", -2)] } }))).toEqual([
       "scheduling.schedules[0].instances",

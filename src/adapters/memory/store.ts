@@ -239,6 +239,7 @@ export class InMemoryStore implements Store {
     for (const [presetId, list] of creates) {
       const preset = this.presets.get(presetId);
       if (preset === undefined || !isActive(preset)) continue;
+      list.sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime());
       const latest = list.at(-1);
       if (latest?.status === "failed") {
         const recentFailures = list.filter((build) => build.status === "failed" && nowMs - build.createdAt.getTime() <= this.lookbackMs);

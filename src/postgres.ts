@@ -1,0 +1,6 @@
+/**
+ * prebuild-reconciler/postgres: a Store over PostgreSQL (node-postgres), with its schema migrations.
+ */
+
+export { PostgresStore, type PostgresStoreOptions } from "./adapters/postgres/store.js";
+export { migrate, listMigrations } from "./adapters/postgres/migrate.js";

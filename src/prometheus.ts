@@ -1,0 +1,5 @@
+/**
+ * prebuild-reconciler/prometheus: the Metrics port over a prom-client registry.
+ */
+
+export { PrometheusMetrics, PROMETHEUS_METRIC_NAMES, type PrometheusMetricsOptions } from "./adapters/prometheus/metrics.js";

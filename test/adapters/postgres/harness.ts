@@ -1,0 +1,143 @@
+import pg from "pg";
+import type { Clock, Preset, Provisioner } from "../../../src/index.js";
+import { migrate, PostgresStore, type PostgresStoreOptions } from "../../../src/postgres.js";
+import type { ContractPreset } from "../../../src/testing.js";
+
+/** The server .ci/run and `npm test` start; without it these tests fail loudly, never skip. */
+export function databaseUrl(): string {
+  const url = process.env["DATABASE_URL"];
+  if (url === undefined || url === "") {
+    throw new Error("DATABASE_URL is not set: run the tests through `npm test` (scripts/with-postgres.sh starts a server)");
+  }
+  return url;
+}
+
+export interface TestDatabase {
+  readonly pool: pg.Pool;
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, migrated database of its own, so test files and tests never see each other's rows. */
+export async function freshDatabase(poolSize = 10, options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const admin = new pg.Client({ connectionString: databaseUrl() });
+  await admin.connect();
+  const name = `prebuild_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(databaseUrl());
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: poolSize });
+  // A terminated backend surfaces as an error on idle clients; the tests that kill one expect it.
+  pool.on("error", () => {});
+  if (options.migrated !== false) await migrate(pool);
+  return {
+    pool,
+    url: url.toString(),
+    async drop() {
+      await pool.end();
+      const cleanup = new pg.Client({ connectionString: databaseUrl() });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/** Stores a preset with the organization, template and version rows it needs. */
+export async function insertPreset(pool: pg.Pool, preset: ContractPreset | (Preset & { parameters?: Record<string, string> })): Promise<void> {
+  await pool.query("INSERT INTO organizations (id) VALUES ($1) ON CONFLICT DO NOTHING", [preset.organizationId]);
+  await pool.query(
+    `INSERT INTO templates (id, organization_id, active_version_id, deleted, deprecated) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO UPDATE SET active_version_id = EXCLUDED.active_version_id, deleted = EXCLUDED.deleted, deprecated = EXCLUDED.deprecated`,
+    [preset.templateId, preset.organizationId, preset.usingActiveVersion ? preset.templateVersionId : `${preset.templateVersionId}-successor`, preset.templateDeleted, preset.templateDeprecated],
+  );
+  await pool.query("INSERT INTO template_versions (id, template_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", [preset.templateVersionId, preset.templateId]);
+  await pool.query(
+    `INSERT INTO presets (id, template_version_id, name, desired_instances, ttl_seconds, last_invalidated_at, timezone, parameters)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      preset.id,
+      preset.templateVersionId,
+      preset.name,
+      preset.desiredInstances,
+      preset.ttlSeconds ?? null,
+      preset.lastInvalidatedAt ?? null,
+      preset.scheduling?.timezone ?? null,
+      JSON.stringify(preset.parameters ?? {}),
+    ],
+  );
+  for (const schedule of preset.scheduling?.schedules ?? []) {
+    await pool.query("INSERT INTO preset_schedules (preset_id, cron, instances) VALUES ($1, $2, $3)", [preset.id, schedule.cron, schedule.instances]);
+  }
+}
+
+let sequence = 0;
+
+/** Stores a workspace of the preset and one build of it. */
+export async function insertWorkspaceWithBuild(
+  pool: pg.Pool,
+  options: { id?: string; presetId: string; ownerId: string; createdAt: Date; ready: boolean; status: "succeeded" | "failed" | "pending"; initiatorId?: string },
+): Promise<string> {
+  sequence += 1;
+  const id = options.id ?? `ws-${process.pid}-${sequence}`;
+  await pool.query("INSERT INTO workspaces (id, preset_id, owner_id, name, created_at, ready) VALUES ($1, $2, $3, $1, $4, $5)", [
+    id,
+    options.presetId,
+    options.ownerId,
+    options.createdAt,
+    options.ready,
+  ]);
+  await pool.query(
+    "INSERT INTO workspace_builds (workspace_id, transition, status, created_at, started_at, initiator_id) VALUES ($1, 'start', $2, $3, $4, $5)",
+    [id, options.status, options.createdAt, options.status === "pending" ? null : options.createdAt, options.initiatorId ?? options.ownerId],
+  );
+  return id;
+}
+
+/**
+ * A provisioner writing straight into the test schema: a create is a workspace whose start build
+ * succeeded at once (ready), a delete a succeeded delete build, a cancellation one transaction.
+ */
+export function sqlProvisioner(pool: pg.Pool, systemUserId: string, clock: Clock): Provisioner & { readonly created: string[] } {
+  const created: string[] = [];
+  return {
+    created,
+    async createPrebuilds(preset, count) {
+      for (let index = 0; index < count; index += 1) {
+        created.push(await insertWorkspaceWithBuild(pool, { presetId: preset.id, ownerId: systemUserId, createdAt: clock.now(), ready: true, status: "succeeded" }));
+      }
+    },
+    async deletePrebuild(workspaceId) {
+      await pool.query(
+        "INSERT INTO workspace_builds (workspace_id, transition, status, created_at, started_at, initiator_id) VALUES ($1, 'delete', 'succeeded', $2, $2, $3)",
+        [workspaceId, clock.now(), systemUserId],
+      );
+      await pool.query("UPDATE workspaces SET deleted = true WHERE id = $1", [workspaceId]);
+    },
+    async cancelPendingAndOrphanDelete(presetId) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const { rows } = await client.query<{ workspace_id: string }>(
+          `UPDATE workspace_builds b SET status = 'canceled' FROM workspaces w
+           WHERE w.id = b.workspace_id AND w.preset_id = $1 AND b.transition = 'start' AND b.status = 'pending' AND b.started_at IS NULL AND b.initiator_id = $2
+           RETURNING b.workspace_id`,
+          [presetId, systemUserId],
+        );
+        await client.query("UPDATE workspaces SET deleted = true WHERE id = ANY($1)", [rows.map((row) => row.workspace_id)]);
+        await client.query("COMMIT");
+        return rows.length;
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+export function storeOn(pool: pg.Pool, options: Omit<PostgresStoreOptions, "pool">): PostgresStore {
+  return new PostgresStore({ pool, ...options });
+}
