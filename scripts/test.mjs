@@ -12,6 +12,14 @@ let failed = 0;
 let skipped = 0;
 let exitCode = 0;
 
+// The CLI tests run the built binary, so build first (about ten seconds).
+console.log("── building dist/ for the CLI tests ──");
+const build = spawnSync(process.execPath, [join("node_modules", "tsup", "dist", "cli-default.js")], { stdio: ["ignore", "ignore", "inherit"] });
+if (build.status !== 0) {
+  console.error("the build failed");
+  exitCode = 1;
+}
+
 for (const zone of zones) {
   const report = `.vitest-report-${zone.replace("/", "_")}.json`;
   rmSync(report, { force: true });

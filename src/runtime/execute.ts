@@ -28,13 +28,15 @@ export async function _executePresetPlan(plan: PresetPlan, snapshot: PresetSnaps
   for (const action of plan.actions) {
     switch (action.type) {
       case "cancelPending": {
+        let cancelled: number;
         try {
-          const cancelled = await provisioner.cancelPendingAndOrphanDelete(preset.id);
-          counts.cancelPending += 1;
-          logger.info(action.reason, { ...fields, action: action.type, cancelled });
+          cancelled = await provisioner.cancelPendingAndOrphanDelete(preset.id);
         } catch (error) {
           outbox.fail(preset.id, "provisioner.cancelPendingAndOrphanDelete", error, fields);
+          break;
         }
+        counts.cancelPending += 1;
+        logger.info(action.reason, { ...fields, action: action.type, cancelled });
         break;
       }
       case "delete": {
@@ -55,17 +57,18 @@ export async function _executePresetPlan(plan: PresetPlan, snapshot: PresetSnaps
         const startedMs = clock.now().getTime();
         try {
           await provisioner.createPrebuilds(preset, action.count);
-          counts.create += 1;
-          const seconds = (clock.now().getTime() - startedMs) / 1000;
-          outbox.metric((metrics) => {
-            metrics.incrementCounter("created", labels, action.count);
-            metrics.observeHistogram("creationDuration", labels, seconds);
-          });
-          logger.info(action.reason, { ...fields, action: action.type, count: action.count });
         } catch (error) {
           outbox.metric((metrics) => metrics.incrementCounter("failed", labels, action.count));
           outbox.fail(preset.id, "provisioner.createPrebuilds", error, fields);
+          break;
         }
+        counts.create += 1;
+        const seconds = (clock.now().getTime() - startedMs) / 1000;
+        outbox.metric((metrics) => {
+          metrics.incrementCounter("created", labels, action.count);
+          metrics.observeHistogram("creationDuration", labels, seconds);
+        });
+        logger.info(action.reason, { ...fields, action: action.type, count: action.count });
         break;
       }
       case "backoff": {

@@ -9,7 +9,7 @@ import { _planCycleDetailed } from "../core/cycle.js";
 import { claimedLifecycle, type TemplateLifecycleDefaults } from "../core/lifecycle.js";
 import { membershipActions } from "../core/membership.js";
 import { _earliestChangeMs } from "../core/next-change.js";
-import type { ReconcilePolicy } from "../core/types.js";
+import type { PresetPlan, PresetSnapshot, ReconcilePolicy, ReconciliationState } from "../core/types.js";
 import { _resolvePolicy, type ResolvedPolicy } from "../core/validate.js";
 import { systemClock, type Clock } from "../ports/clock.js";
 import { silentLogger, type Logger } from "../ports/logger.js";
@@ -96,6 +96,31 @@ export interface StartOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A logger whose failures are swallowed: a broken log sink must never change what a cycle does. */
+function _neverThrowing(logger: Logger): Logger {
+  const guard =
+    (write: Logger["info"]): Logger["info"] =>
+    (message, fields) => {
+      try {
+        write.call(logger, message, fields);
+      } catch {
+        // Nowhere left to report it.
+      }
+    };
+  return { debug: guard(logger.debug), info: guard(logger.info), warn: guard(logger.warn), error: guard(logger.error) };
+}
+
+/** How far a cycle got, for what it reports when it fails half-way. */
+interface CycleProgress {
+  /** The lock was obtained and the cycle's work began. */
+  entered: boolean;
+  /** The pause state was read. */
+  pauseRead: boolean;
+}
+
+/** What a cycle that ran reports besides its counts. */
+type CycleResult = Pick<ReconcileStats, "paused" | "presetsTotal" | "presetsReconciled" | "invalid" | "nextChangeAt">;
+
 /** A read the cycle cannot go on without failed. */
 class CycleAborted extends Error {
   constructor(
@@ -146,13 +171,15 @@ export class Reconciler {
   private stopRequested = false;
   private wakeUp: (() => void) | null = null;
   private wakePending = false;
+  private detachSignal: () => void = () => {};
+  private reportedGauges = new Map<string, PresetLabels>();
 
   constructor(options: ReconcilerOptions) {
     this.store = options.store;
     this.provisioner = options.provisioner;
     this.notifier = options.notifier ?? silentNotifier;
     this.metrics = options.metrics ?? noopMetrics;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger === undefined ? silentLogger : _neverThrowing(options.logger);
     this.clock = options.clock ?? systemClock;
     this.policy = _resolvePolicy(options.policy);
     const connections = options.maxDbConnections ?? 10;
@@ -180,36 +207,30 @@ export class Reconciler {
     const startedMs = this.clock.now().getTime();
     const outbox = new Outbox(this.logger);
     const counts = _emptyActionCounts();
-    let result: Omit<ReconcileStats, "errors" | "failures" | "durationMs" | "actions" | "lockAcquired"> = {
-      paused: false,
-      presetsTotal: 0,
-      presetsReconciled: 0,
-      invalid: [],
-      nextChangeAt: null,
-    };
-    let lockAcquired = false;
+    const progress: CycleProgress = { entered: false, pauseRead: false };
+    let result: CycleResult = { paused: false, presetsTotal: 0, presetsReconciled: 0, invalid: [], nextChangeAt: null };
     try {
-      const outcome = await this.store.withReconciliationLock(() => this.lockedCycle(outbox, counts));
-      lockAcquired = outcome.acquired;
+      const outcome = await this.store.withReconciliationLock(() => this.lockedCycle(outbox, counts, progress));
       if (outcome.acquired) result = outcome.value;
     } catch (error) {
-      // The lock itself, the pause read or the snapshot read failed: nothing was planned.
-      lockAcquired = error instanceof CycleAborted;
+      // The lock, the pause read, the snapshot read or the lock's commit failed.
       outbox.fail(null, error instanceof CycleAborted ? error.operation : "store.withReconciliationLock", error instanceof CycleAborted ? error.cause : error);
     }
     const durationMs = this.clock.now().getTime() - startedMs;
-    if (lockAcquired) {
+    if (progress.entered) {
       outbox.metric((metrics) => {
-        metrics.setGauge("paused", null, result.paused ? 1 : 0);
+        if (progress.pauseRead) metrics.setGauge("paused", null, result.paused ? 1 : 0);
         metrics.observeHistogram("reconciliationDuration", null, durationMs / 1000);
       });
     }
     await outbox.flush(this.notifier, this.metrics);
-    return { ...result, lockAcquired, actions: counts, errors: outbox.failures.length, failures: outbox.failures, durationMs };
+    return { ...result, lockAcquired: progress.entered, actions: counts, errors: outbox.failures.length, failures: outbox.failures, durationMs };
   }
 
-  private async lockedCycle(outbox: Outbox, counts: ReturnType<typeof _emptyActionCounts>) {
+  private async lockedCycle(outbox: Outbox, counts: ReturnType<typeof _emptyActionCounts>, progress: CycleProgress): Promise<CycleResult> {
+    progress.entered = true;
     const pause = await abortOnFailure("store.isPaused", () => this.store.isPaused());
+    progress.pauseRead = true;
     if (pause.global) {
       this.logger.info("reconciliation is paused", {});
       return { paused: true, presetsTotal: 0, presetsReconciled: 0, invalid: [], nextChangeAt: null };
@@ -217,7 +238,8 @@ export class Reconciler {
     await this.reconcileMemberships(outbox);
     const snapshot = await abortOnFailure("store.loadSnapshot", () => this.store.loadSnapshot());
     const nowMs = this.clock.now().getTime();
-    const { plan, snapshots } = _planCycleDetailed(snapshot, nowMs, this.policy);
+    // planCycle throws only for a snapshot that is unusable as a whole (a list missing).
+    const { plan, snapshots } = await abortOnFailure("store.loadSnapshot", async () => _planCycleDetailed(snapshot, nowMs, this.policy));
     for (const { presetId, error } of plan.invalid) {
       this.logger.warn("preset skipped: invalid input", { presetId, issues: error.issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ") });
     }
@@ -227,21 +249,13 @@ export class Reconciler {
       plan.presets.map((presetPlan, index) => {
         const presetSnapshot = snapshots[index];
         if (presetSnapshot === undefined || paused.has(presetPlan.presetId)) return Promise.resolve();
-        return limit(() => _executePresetPlan(presetPlan, presetSnapshot, { provisioner: this.provisioner, clock: this.clock, logger: this.logger, outbox, counts }));
+        const context = { provisioner: this.provisioner, clock: this.clock, logger: this.logger, outbox, counts };
+        // Port failures are recorded inside; anything else (a throwing logger) must not stop the other presets.
+        return limit(() => _executePresetPlan(presetPlan, presetSnapshot, context).catch((error: unknown) => outbox.fail(presetPlan.presetId, "execute", error)));
       }),
     );
     await this.recordHardLimits(snapshot, outbox);
-    for (const [index, presetPlan] of plan.presets.entries()) {
-      const presetSnapshot = snapshots[index];
-      if (presetSnapshot === undefined) continue;
-      const labels = _labelsOf(presetSnapshot.preset);
-      outbox.metric((metrics) => {
-        metrics.setGauge("desired", labels, presetPlan.state.desired);
-        metrics.setGauge("running", labels, presetPlan.state.actual);
-        metrics.setGauge("eligible", labels, presetPlan.state.eligible);
-        metrics.setGauge("hardLimited", labels, presetPlan.blocked === "hardLimited" ? 1 : 0);
-      });
-    }
+    this.queueGauges(plan.presets, snapshots, outbox);
     const next = _earliestChangeMs(snapshots, nowMs, this.policy);
     return {
       paused: false,
@@ -252,6 +266,32 @@ export class Reconciler {
     };
   }
 
+  /**
+   * Sets the per-preset gauges of the planned presets, and zeroes those of presets reported
+   * before that are no longer planned (skipped, invalid or gone), so no gauge goes stale.
+   */
+  private queueGauges(plans: readonly PresetPlan[], snapshots: readonly PresetSnapshot[], outbox: Outbox): void {
+    const reported = new Map<string, PresetLabels>();
+    const values: [PresetLabels, ReconciliationState | null, boolean][] = [];
+    for (const [index, presetPlan] of plans.entries()) {
+      const presetSnapshot = snapshots[index];
+      if (presetSnapshot === undefined) continue;
+      const labels = _labelsOf(presetSnapshot.preset);
+      reported.set(presetPlan.presetId, labels);
+      values.push([labels, presetPlan.state, presetPlan.blocked === "hardLimited"]);
+    }
+    for (const [presetId, labels] of this.reportedGauges) if (!reported.has(presetId)) values.push([labels, null, false]);
+    this.reportedGauges = reported;
+    outbox.metric((metrics) => {
+      for (const [labels, state, hardLimited] of values) {
+        metrics.setGauge("desired", labels, state?.desired ?? 0);
+        metrics.setGauge("running", labels, state?.actual ?? 0);
+        metrics.setGauge("eligible", labels, state?.eligible ?? 0);
+        metrics.setGauge("hardLimited", labels, hardLimited ? 1 : 0);
+      }
+    });
+  }
+
   private async reconcileMemberships(outbox: Outbox): Promise<void> {
     let rows;
     try {
@@ -260,7 +300,10 @@ export class Reconciler {
       outbox.fail(null, "store.organizationsWithPrebuildStatus", error);
       return;
     }
+    const failedOrganizations = new Set<string>();
     for (const { organizationId, step } of membershipActions(rows)) {
+      // Each step needs the one before it: after a failure, the organization waits for the next cycle.
+      if (failedOrganizations.has(organizationId)) continue;
       const operation =
         step === "member" ? "store.addSystemUserToOrganization" : step === "group" ? "store.createPrebuildsGroup" : "store.addSystemUserToPrebuildsGroup";
       try {
@@ -269,6 +312,7 @@ export class Reconciler {
         else await this.store.addSystemUserToPrebuildsGroup(organizationId);
         this.logger.info("prebuilds membership added", { organizationId, step });
       } catch (error) {
+        failedOrganizations.add(organizationId);
         outbox.fail(null, operation, error, { organizationId });
       }
     }
@@ -363,10 +407,15 @@ export class Reconciler {
 
   /** Starts the loop: a cycle now, then one every `intervalMs`, or sooner when a decision is due or {@link wake} is called. */
   start(options: StartOptions): void {
-    if (this.loop !== null) return;
     if (!Number.isFinite(options.intervalMs) || options.intervalMs <= 0) throw new RangeError(`intervalMs must be > 0, got ${options.intervalMs}`);
+    if (this.loop !== null || options.signal?.aborted === true) return;
     this.stopRequested = false;
-    options.signal?.addEventListener("abort", () => void this.stop(), { once: true });
+    const signal = options.signal;
+    if (signal !== undefined) {
+      const onAbort = () => void this.stop();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.detachSignal = () => signal.removeEventListener("abort", onAbort);
+    }
     this.loop = this.runLoop(options.intervalMs);
   }
 
@@ -379,6 +428,8 @@ export class Reconciler {
   /** Stops the loop and waits for the cycle in flight. */
   async stop(): Promise<void> {
     this.stopRequested = true;
+    this.detachSignal();
+    this.detachSignal = () => {};
     this.wakeUp?.();
     await this.loop;
     this.loop = null;

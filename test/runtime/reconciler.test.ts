@@ -227,6 +227,63 @@ describe("Reconciler — failures", () => {
   });
 });
 
+describe("Reconciler — reporting what happened", () => {
+  it("reports an unusable snapshot as a failed read, with the lock held", async () => {
+    const world = makeWorld([memoryPreset("a")]);
+    const store = { ...world.memory, withReconciliationLock: world.memory.withReconciliationLock.bind(world.memory), isPaused: world.memory.isPaused.bind(world.memory), organizationsWithPrebuildStatus: async () => [], loadSnapshot: async () => ({ ...(await world.memory.loadSnapshot()), running: null as unknown as [] }) };
+    const stats = await reconcilerFor(world, { store: store as unknown as typeof world.store }).reconcileOnce();
+    expect(stats.lockAcquired).toBe(true);
+    expect(stats.failures).toEqual([{ presetId: null, operation: "store.loadSnapshot", message: "invalid snapshot: running: must be an array, got null" }]);
+  });
+
+  it("zeroes the gauges of a preset that no longer needs reconciling", async () => {
+    const world = makeWorld([memoryPreset("a", { desiredInstances: 2 })]);
+    const metrics = recordingMetrics();
+    const reconciler = reconcilerFor(world, { metrics });
+    await reconciler.reconcileOnce();
+    world.advance(120_000);
+    await reconciler.reconcileOnce();
+    expect(metrics.gauges.get("running:a")).toBe(2);
+    world.memory.updatePreset("a", (preset) => ({ ...preset, templateDeprecated: true }));
+    await reconciler.reconcileOnce(); // deletes both
+    world.advance(120_000);
+    const stats = await reconciler.reconcileOnce(); // skipped: inactive with nothing left
+    expect(stats.presetsReconciled).toBe(0);
+    expect([metrics.gauges.get("desired:a"), metrics.gauges.get("running:a"), metrics.gauges.get("eligible:a")]).toEqual([0, 0, 0]);
+  });
+
+  it("does not report a pause it could not read", async () => {
+    const world = makeWorld([memoryPreset("a")]);
+    const metrics = recordingMetrics();
+    world.storeFailures.set("isPaused", () => new Error("settings table locked"));
+    const stats = await reconcilerFor(world, { metrics }).reconcileOnce();
+    expect(stats.failures).toEqual([{ presetId: null, operation: "store.isPaused", message: "settings table locked" }]);
+    expect(metrics.gauges.has("paused")).toBe(false);
+    expect(metrics.histograms.get("reconciliationDuration")).toHaveLength(1);
+  });
+
+  it("stops an organization's membership steps at the first failure", async () => {
+    const world = makeWorld([memoryPreset("a")]);
+    world.storeFailures.set("createPrebuildsGroup", () => new Error("no permission"));
+    const stats = await reconcilerFor(world).reconcileOnce();
+    expect(stats.failures.map((failure) => failure.operation)).toEqual(["store.createPrebuildsGroup"]);
+    expect(world.log.count("store", "addSystemUserToPrebuildsGroup")).toBe(0);
+    expect(stats.actions.create).toBe(1);
+  });
+
+  it("does exactly the same work when the logger throws on every line", async () => {
+    const world = makeWorld([memoryPreset("a"), memoryPreset("b", { organizationId: "org-2" })]);
+    const explode = () => {
+      throw new Error("log sink full");
+    };
+    const stats = await reconcilerFor(world, { logger: { debug: explode, info: explode, warn: explode, error: explode } }).reconcileOnce();
+    expect(world.log.count("provisioner", "createPrebuilds")).toBe(2);
+    expect(world.log.count("store", "addSystemUserToPrebuildsGroup")).toBe(2);
+    expect(stats.actions.create).toBe(2);
+    expect(stats.failures).toEqual([]);
+  });
+});
+
 describe("Reconciler — hard limit", () => {
   it("records the transition and notifies exactly once, then again after a recovery", async () => {
     const world = makeWorld([memoryPreset("a", { desiredInstances: 1 })], { failureRate: 1, hardLimit: 2 });
@@ -352,6 +409,15 @@ describe("Reconciler — the loop", () => {
     const reads = world.log.count("store", "loadSnapshot");
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(world.log.count("store", "loadSnapshot")).toBe(reads);
+  });
+
+  it("does not start with a signal that is already aborted", async () => {
+    const world = makeWorld([memoryPreset("a")]);
+    const reconciler = reconcilerFor(world);
+    reconciler.start({ intervalMs: 5, signal: AbortSignal.abort() });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(world.log.count("store", "loadSnapshot")).toBe(0);
+    await reconciler.stop();
   });
 
   it("rejects a non-positive interval", () => {

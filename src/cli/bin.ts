@@ -1,0 +1,12 @@
+import { runCli } from "./main.js";
+
+const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
+runCli(process.argv.slice(2), { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), color }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`prebuild-reconciler: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 70;
+  },
+);

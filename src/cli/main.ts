@@ -1,0 +1,73 @@
+/**
+ * The `prebuild-reconciler` command: plan, validate, preview and simulate prebuild pools from
+ * JSON files. Exit codes: 0 fine, 1 `validate` found problems, 2 bad input or usage.
+ */
+
+import { cac } from "cac";
+import { SnapshotValidationError } from "../core/errors.js";
+import { CliInputError } from "./input.js";
+import type { CommandIo } from "./io.js";
+import { planCommand } from "./plan.js";
+import { previewCommand } from "./preview.js";
+import { simulateCommand } from "./simulate.js";
+import { validateCommand } from "./validate.js";
+
+/** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CommandIo, now: () => Date = () => new Date()): Promise<number> {
+  const cli = cac("prebuild-reconciler");
+  let result: Promise<number> | number | null = null;
+  cli
+    .command("plan <snapshot>", "Plan one reconciliation cycle of a GlobalSnapshot JSON file")
+    .option("--at <iso>", "The instant to plan at (default: now)")
+    .option("--max-creates <n>", "The global create budget of the cycle")
+    .option("--json", "Print the plan as JSON")
+    .action((file: string, options: { at?: string; json?: boolean; maxCreates?: number }) => {
+      result = planCommand(file, options, io, now());
+    });
+  cli.command("validate <presets>", "Check presets (an array, { presets }, or one preset) and list every problem").action((file: string) => {
+    result = validateCommand(file, io);
+  });
+  cli
+    .command("preview <preset>", "Show when a preset's desired count changes, with local and UTC times")
+    .option("--from <iso>", "Start of the preview (default: now)")
+    .option("--days <n>", "How many days", { default: 7 })
+    .action((file: string, options: { from?: string; days?: number }) => {
+      result = previewCommand(file, options, io, now());
+    });
+  cli
+    .command("simulate <scenario>", "Run the reconciler over simulated time with random claims and report hit rate, waits and cost")
+    .option("--days <n>", "How many days", { default: 7 })
+    .option("--seed <n>", "Seed of every random draw", { default: 1 })
+    .option("--svg <file>", "Also write a chart of desired, ready and claims as SVG")
+    .option("--json", "Print the report as JSON")
+    .action((file: string, options: { days?: number; seed?: number; svg?: string; json?: boolean }) => {
+      result = simulateCommand(file, options, io);
+    });
+  cli.help();
+  cli.version("0.1.0");
+  try {
+    cli.parse(["node", "prebuild-reconciler", ...argv], { run: false });
+    if (cli.options["help"] === true || cli.options["version"] === true) return 0;
+    if (cli.matchedCommand === undefined) {
+      io.err(argv.length === 0 ? "usage: prebuild-reconciler <plan|validate|preview|simulate> … (see --help)\n" : `unknown command: ${argv[0] ?? ""} (see --help)\n`);
+      return 2;
+    }
+    await cli.runMatchedCommand();
+    return await (result ?? 0);
+  } catch (error) {
+    if (error instanceof CliInputError) {
+      io.err(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof SnapshotValidationError) {
+      io.err(`${error.issues.map((issue) => `${issue.path}: ${issue.message}`).join("\n")}\n`);
+      return 2;
+    }
+    // cac's own errors (a missing argument, an unknown option) are usage errors.
+    if (error instanceof Error && error.name === "CACError") {
+      io.err(`${error.message} (see --help)\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,161 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const BIN = join(process.cwd(), "dist", "cli.js");
+const FIXTURES = join(process.cwd(), "test", "cli", "fixtures");
+const fixture = (name: string) => join(FIXTURES, name);
+
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function cli(...args: string[]): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: "1" } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (npm test builds it)`);
+});
+
+describe("prebuild-reconciler plan", () => {
+  it("prints the plan as a table with every reason and the invalid presets", async () => {
+    const { code, stdout, stderr } = await cli("plan", fixture("snapshot.json"), "--at", "2025-06-02T08:00:00Z");
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    expect(stdout).toContain("Plan at 2025-06-02T08:00:00.000Z: 2 of 3 presets need reconciling");
+    expect(stdout).toContain("delete w-expired");
+    expect(stdout).toContain("1 prebuild expired (1 older than the TTL of 3600 s): delete 1, oldest first");
+    expect(stdout).toContain("cancelPending 2");
+    expect(stdout).toContain("invalid broken\n  presets[2].desiredInstances: must be a non-negative integer, got -2");
+  });
+
+  it("prints JSON with ISO dates with --json", async () => {
+    const { code, stdout } = await cli("plan", fixture("snapshot.json"), "--at", "2025-06-02T08:00:00Z", "--json");
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout) as { at: string; presets: { presetId: string; actions: { type: string; count?: number }[] }[]; invalid: { presetId: string; error: { code: string; issues: unknown[] } }[] };
+    expect(plan.at).toBe("2025-06-02T08:00:00.000Z");
+    expect(plan.presets.map((entry) => [entry.presetId, entry.actions.map((action) => action.type)])).toEqual([
+      ["office", ["delete", "create"]],
+      ["old", ["cancelPending", "delete"]],
+    ]);
+    expect(plan.invalid).toEqual([
+      { presetId: "broken", error: expect.objectContaining({ code: "SNAPSHOT_INVALID", issues: [{ path: "presets[2].desiredInstances", message: "must be a non-negative integer, got -2" }] }) },
+    ]);
+  });
+
+  it("applies a create budget with --max-creates", async () => {
+    const { stdout } = await cli("plan", fixture("snapshot.json"), "--at", "2025-06-02T08:00:00Z", "--json", "--max-creates", "0");
+    const plan = JSON.parse(stdout) as { presets: { actions: { type: string }[] }[] };
+    expect(plan.presets.flatMap((entry) => entry.actions.map((action) => action.type))).not.toContain("create");
+  });
+});
+
+describe("prebuild-reconciler validate", () => {
+  it("lists every issue with its path and exits 1", async () => {
+    const { code, stdout } = await cli("validate", fixture("presets-bad.json"));
+    expect(code).toBe(1);
+    const file = fixture("presets-bad.json");
+    expect(stdout).toBe(
+      [
+        `✗ ${file}: [1].desiredInstances: must be a non-negative integer, got 1.5`,
+        `✗ ${file}: [1].scheduling.timezone: unknown time zone "Europe/Berln"; use an IANA name such as "Europe/Berlin"`,
+        `✗ ${file}: [1].scheduling.schedules[0].cron: invalid cron expression "@daily": aliases such as "@daily" are not supported; write the 5 fields`,
+        `3 problems in ${file}`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("exits 0 when every preset is valid", async () => {
+    const { code, stdout } = await cli("validate", fixture("preset-berlin.json"));
+    expect(code).toBe(0);
+    expect(stdout).toContain("1 preset, no problems");
+  });
+});
+
+describe("prebuild-reconciler preview", () => {
+  it("lists each transition with local and UTC time and marks the DST change", async () => {
+    const { code, stdout } = await cli("preview", fixture("preset-berlin.json"), "--from", "2025-03-29T00:00:00Z", "--days", "2");
+    expect(code).toBe(0);
+    const lines = stdout.split("\n").filter((line) => line.startsWith("  "));
+    expect(lines.slice(0, 6).map((line) => line.trim().replace(/\s+/g, " "))).toEqual([
+      "Sat 2025-03-29 01:00 GMT+1 2025-03-29T00:00Z start: 2 (schedule `* 1-3 * * *`)",
+      "Sat 2025-03-29 04:00 GMT+1 2025-03-29T03:00Z 2 → 0 (base count)",
+      "Sun 2025-03-30 01:00 GMT+1 2025-03-30T00:00Z 0 → 2 (schedule `* 1-3 * * *`)",
+      "Sun 2025-03-30 03:00 GMT+2 2025-03-30T01:00Z DST: UTC offset +01:00 → +02:00",
+      "Sun 2025-03-30 04:00 GMT+2 2025-03-30T02:00Z 2 → 0 (base count)",
+      "Mon 2025-03-31 01:00 GMT+2 2025-03-30T23:00Z 0 → 2 (schedule `* 1-3 * * *`)",
+    ]);
+    expect(stdout).toContain("desired count, hourly:");
+  });
+});
+
+describe("prebuild-reconciler simulate", () => {
+  const scenario = join(process.cwd(), "examples", "scenarios", "business-hours.json");
+
+  it("gives the same numbers for the same seed, and different ones for another", async () => {
+    const [first, second, other] = await Promise.all([
+      cli("simulate", scenario, "--days", "2", "--seed", "7", "--json"),
+      cli("simulate", scenario, "--days", "2", "--seed", "7", "--json"),
+      cli("simulate", scenario, "--days", "2", "--seed", "8", "--json"),
+    ]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(second.stdout);
+    expect(first.stdout).not.toBe(other.stdout);
+    const report = JSON.parse(first.stdout) as { claims: number; hits: number; hitRate: number; buildsStarted: number; hourly: { desired: number[] } };
+    expect(report.claims).toBeGreaterThan(0);
+    expect(report.hitRate).toBeCloseTo(report.hits / report.claims, 10);
+    expect(report.buildsStarted).toBeGreaterThan(0);
+    expect(report.hourly.desired).toHaveLength(48);
+  });
+
+  it("writes a well-formed SVG holding the three series", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "prebuild-svg-")), "chart.svg");
+    const { code, stdout, stderr } = await cli("simulate", scenario, "--days", "1", "--svg", out);
+    expect(code).toBe(0);
+    expect(stdout).toContain("hit rate");
+    expect(stderr).toBe(`wrote ${out}\n`);
+    const svg = readFileSync(out, "utf8");
+    expect(XMLValidator.validate(svg)).toBe(true);
+    const document = new XMLParser({ ignoreAttributes: false }).parse(svg) as { svg: { polyline: { "@_data-series": string; "@_points": string }[] } };
+    const series = document.svg.polyline;
+    expect(series.map((line) => line["@_data-series"])).toEqual(["desired", "ready", "claims per hour"]);
+    for (const line of series) expect(line["@_points"].split(" ")).toHaveLength(24);
+  });
+});
+
+describe("bad input", () => {
+  it.each([
+    [["plan", "missing.json"], /missing\.json: no such file/],
+    [["plan", fixture("not-json.json")], /not-json\.json: not valid JSON/],
+    [["plan", fixture("no-presets.json")], /no-presets\.json: presets: expected an array, and it is missing/],
+    [["plan", fixture("bad-date.json")], /bad-date\.json: running\[0\]\.createdAt: "yesterday" is not an ISO date/],
+    [["plan", fixture("snapshot.json"), "--at", "noon"], /--at: "noon" is not an ISO date/],
+    [["validate", fixture("not-json.json")], /not valid JSON/],
+    [["preview", fixture("preset-bad.json")], /preset-bad\.json: scheduling\.schedules\[0\]\.cron: invalid cron expression "\* 25 \* \* \*": cron-parser rejected it/],
+    [["preview", fixture("preset-berlin.json"), "--days", "zero"], /--days: expected a positive whole number, got "zero"/],
+    [["simulate", fixture("snapshot.json")], /snapshot\.json: start: expected an ISO date/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--seed", "x"], /--seed: expected a whole number/],
+    [["frobnicate"], /unknown command: frobnicate/],
+    [[], /usage: prebuild-reconciler/],
+  ])("%j exits 2 with one clear message and no stack trace", async (args, message) => {
+    const { code, stderr, stdout } = await cli(...args);
+    expect({ code, stderr }).toMatchObject({ code: 2, stderr: expect.stringMatching(message) });
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout).toBe("");
+  });
+});
