@@ -1,15 +1,14 @@
 /**
- * How a host embeds the core: load a snapshot from its own store, plan, execute each action,
- * report invalid presets. The store and provisioner here are a few lines of fake, kept in memory,
- * so that two cycles can run and show the pool converging.
+ * How a host uses the pure core without the Reconciler: load a snapshot from its own store, plan,
+ * execute each action, report invalid presets. The store and provisioner here are a few lines of
+ * fake, kept in memory, so that two cycles can run and show the pool converging.
  *
  *   node --import tsx examples/host-loop.ts
  *
- * The code between the "README" markers is the embedding example of the top-level README.
+ * Most hosts want the Reconciler instead (lock, loop, claims, metrics): see examples/embedding.ts.
  */
 
 import type { RunningPrebuild } from "../src/index.js";
-// README start
 import { planCycle, type Clock, type GlobalSnapshot, type ReconciliationAction } from "../src/index.js";
 
 /** What the host brings: its database and its provisioner. */
@@ -60,7 +59,6 @@ export async function reconcileForever(host: Host): Promise<never> {
     await new Promise((resolve) => setTimeout(resolve, 30_000));
   }
 }
-// README end
 
 // ---- A fake host, in memory, good enough to watch two cycles.
 

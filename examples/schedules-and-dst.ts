@@ -77,7 +77,7 @@ console.log(`  \`30 2 * * *\` from 2026-03-28T12:00Z → ${nextChangeAt(snapshot
 console.log(`  \`* 2 * * *\` from 2026-10-25T00:30Z → ${nextChangeAt(snapshotOf("* 2 * * *"), clockAt("2026-10-25T00:30:00Z"))?.toISOString()}`);
 
 console.log("\nValidation of cron expressions (validatePreset)");
-for (const cron of ["0 9 * * mon-fri", "*/15 9-17 * * *", "0 9 * * 7", "@daily", "0 9 * * 1-5 2026", "0 9 ? * MON", "0 9 L * *", "0 9 * * 5#3", "0 24 * * *", "0 0 30,31 2 *"]) {
+for (const cron of ["0 9 * * mon-fri", "*/15 9-17 * * *", "0 9 * * 7", "* 9-17 * * 1-5,3", "0 9 * * 0,7", "@daily", "0 9 * * 1-5 2026", "0 9 ? * MON", "0 9 L * *", "0 9 * * 5#3", "0 24 * * *", "0 0 30,31 2 *"]) {
   const issues = validatePreset(preset("UTC", cron));
   console.log(`  ${JSON.stringify(cron)} → ${issues.length === 0 ? "ok" : issues.map((issue) => issue.message).join("; ")}`);
 }
