@@ -3,4 +3,4 @@
  */
 
 export { PostgresStore, type PostgresStoreOptions } from "./adapters/postgres/store.js";
-export { migrate, listMigrations } from "./adapters/postgres/migrate.js";
+export { migrate, listMigrations, type Migration } from "./adapters/postgres/migrate.js";

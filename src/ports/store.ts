@@ -13,7 +13,17 @@ export interface StoreSnapshot extends GlobalSnapshot {
 }
 
 /** The outcome of {@link Store.withReconciliationLock}. */
-export type LockOutcome<T> = { readonly acquired: true; readonly value: T } | { readonly acquired: false };
+export type LockOutcome<T> =
+  | {
+      /** This replica held the lock and ran the work. */
+      readonly acquired: true;
+      /** What the work returned. */
+      readonly value: T;
+    }
+  | {
+      /** Another replica holds the lock; the work did not run. */
+      readonly acquired: false;
+    };
 
 /** Whether reconciliation is paused, for every preset or for some. */
 export interface PauseState {

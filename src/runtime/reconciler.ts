@@ -50,7 +50,10 @@ export type ClaimRequest = {
   /** The template's lifecycle defaults, applied to the claimed workspace. Default: none, users may choose. */
   readonly templateDefaults?: TemplateLifecycleDefaults;
 } & (
-  | { /** The preset whose pool to take from. */ readonly presetId: string }
+  | {
+      /** The preset whose pool to take from. */
+      readonly presetId: string;
+    }
   | {
       /** The template version the workspace is for. */
       readonly templateVersionId: string;

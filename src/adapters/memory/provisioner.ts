@@ -89,7 +89,6 @@ export class SimulatedProvisioner implements Provisioner {
     this.finishAt.set(build.id, nowMs + latency);
   }
 
-  /** {@inheritDoc Provisioner.createPrebuilds} */
   async createPrebuilds(preset: Preset, count: number): Promise<void> {
     this.check();
     for (let index = 0; index < count; index += 1) {
@@ -108,7 +107,6 @@ export class SimulatedProvisioner implements Provisioner {
     }
   }
 
-  /** {@inheritDoc Provisioner.deletePrebuild} */
   async deletePrebuild(workspaceId: string): Promise<void> {
     this.check();
     const workspace = this.store.workspace(workspaceId);
@@ -117,7 +115,6 @@ export class SimulatedProvisioner implements Provisioner {
     this.queue(workspaceId, workspace.presetId, "delete");
   }
 
-  /** {@inheritDoc Provisioner.cancelPendingAndOrphanDelete} */
   async cancelPendingAndOrphanDelete(presetId: string): Promise<number> {
     this.check();
     let cancelled = 0;

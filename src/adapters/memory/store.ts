@@ -179,7 +179,6 @@ export class InMemoryStore implements Store {
 
   // ── Store ─────────────────────────────────────────────────────────────────
 
-  /** {@inheritDoc Store.withReconciliationLock} */
   async withReconciliationLock<T>(work: () => Promise<T>): Promise<LockOutcome<T>> {
     if (this.lockHeld) return { acquired: false };
     this.lockHeld = true;
@@ -190,12 +189,10 @@ export class InMemoryStore implements Store {
     }
   }
 
-  /** {@inheritDoc Store.isPaused} */
   async isPaused(): Promise<PauseState> {
     return this.pause;
   }
 
-  /** {@inheritDoc Store.loadSnapshot} */
   async loadSnapshot(): Promise<StoreSnapshot> {
     return this.snapshotNow();
   }
@@ -260,7 +257,6 @@ export class InMemoryStore implements Store {
     };
   }
 
-  /** {@inheritDoc Store.organizationsWithPrebuildStatus} */
   async organizationsWithPrebuildStatus(): Promise<readonly OrganizationPrebuildStatus[]> {
     const organizations = new Set([...this.presets.values()].map((preset) => preset.organizationId));
     return [...organizations].map((organizationId) => ({
@@ -271,35 +267,29 @@ export class InMemoryStore implements Store {
     }));
   }
 
-  /** {@inheritDoc Store.addSystemUserToOrganization} */
   async addSystemUserToOrganization(organizationId: string): Promise<void> {
     this.organizationMembers.add(organizationId);
   }
 
-  /** {@inheritDoc Store.createPrebuildsGroup} */
   async createPrebuildsGroup(organizationId: string): Promise<void> {
     this.prebuildsGroups.add(organizationId);
   }
 
-  /** {@inheritDoc Store.addSystemUserToPrebuildsGroup} */
   async addSystemUserToPrebuildsGroup(organizationId: string): Promise<void> {
     if (!this.prebuildsGroups.has(organizationId)) throw new Error(`organization ${organizationId} has no prebuilds group`);
     this.groupMembers.add(organizationId);
   }
 
-  /** {@inheritDoc Store.setPresetStatus} */
   async setPresetStatus(presetId: string, status: PresetStatus): Promise<void> {
     this.statuses.set(presetId, status);
   }
 
-  /** {@inheritDoc Store.presetsOfTemplateVersion} */
   async presetsOfTemplateVersion(templateVersionId: string): Promise<readonly ParameterizedPreset[]> {
     return [...this.presets.values()]
       .filter((preset) => preset.templateVersionId === templateVersionId)
       .map((preset) => ({ id: preset.id, parameters: preset.parameters }));
   }
 
-  /** {@inheritDoc Store.claim} */
   async claim(request: StoreClaimRequest): Promise<ClaimedWorkspace | null> {
     const preset = this.presets.get(request.presetId);
     if (preset === undefined) return null;

@@ -11,8 +11,16 @@ function migrationsFolder(): URL {
   return new URL("./migrations/", import.meta.url);
 }
 
+/** One schema migration. */
+export interface Migration {
+  /** Its name, `NNN_what`, recorded once applied. */
+  readonly name: string;
+  /** Its SQL. */
+  readonly sql: string;
+}
+
 /** The migrations shipped with this version, in the order they apply. */
-export function listMigrations(): { readonly name: string; readonly sql: string }[] {
+export function listMigrations(): Migration[] {
   const folder = migrationsFolder();
   return readdirSync(folder)
     .filter((file) => /^\d+_.+\.sql$/.test(file))

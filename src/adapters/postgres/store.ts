@@ -131,7 +131,6 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** {@inheritDoc Store.withReconciliationLock} */
   async withReconciliationLock<T>(work: () => Promise<T>): Promise<LockOutcome<T>> {
     // The transaction-scoped lock lives as long as this client's transaction: the whole cycle.
     return this.transaction("BEGIN", async (client): Promise<LockOutcome<T>> => {
@@ -141,13 +140,11 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** {@inheritDoc Store.isPaused} */
   async isPaused(): Promise<PauseState> {
     const { rows } = await this.pool.query<{ global: boolean | null; preset_ids: string[] }>(sql.SELECT_PAUSE);
     return { global: rows[0]?.global === true, presetIds: rows[0]?.preset_ids ?? [] };
   }
 
-  /** {@inheritDoc Store.loadSnapshot} */
   async loadSnapshot(): Promise<StoreSnapshot> {
     return this.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", (client) => this.readSnapshot(client));
   }
@@ -176,7 +173,6 @@ export class PostgresStore implements Store {
     };
   }
 
-  /** {@inheritDoc Store.organizationsWithPrebuildStatus} */
   async organizationsWithPrebuildStatus(): Promise<readonly OrganizationPrebuildStatus[]> {
     const { rows } = await this.pool.query<{ organization_id: string; member: boolean; group_exists: boolean; in_group: boolean }>(
       sql.SELECT_ORGANIZATIONS,
@@ -190,33 +186,27 @@ export class PostgresStore implements Store {
     }));
   }
 
-  /** {@inheritDoc Store.addSystemUserToOrganization} */
   async addSystemUserToOrganization(organizationId: string): Promise<void> {
     await this.pool.query(sql.INSERT_ORGANIZATION_MEMBER, [organizationId, this.systemUserId]);
   }
 
-  /** {@inheritDoc Store.createPrebuildsGroup} */
   async createPrebuildsGroup(organizationId: string): Promise<void> {
     await this.pool.query(sql.INSERT_GROUP, [organizationId, this.groupName]);
   }
 
-  /** {@inheritDoc Store.addSystemUserToPrebuildsGroup} */
   async addSystemUserToPrebuildsGroup(organizationId: string): Promise<void> {
     await this.pool.query(sql.INSERT_GROUP_MEMBER, [organizationId, this.groupName, this.systemUserId]);
   }
 
-  /** {@inheritDoc Store.setPresetStatus} */
   async setPresetStatus(presetId: string, status: PresetStatus): Promise<void> {
     await this.pool.query(sql.UPDATE_PRESET_STATUS, [presetId, status === "hardLimited" ? "hard_limited" : "normal"]);
   }
 
-  /** {@inheritDoc Store.presetsOfTemplateVersion} */
   async presetsOfTemplateVersion(templateVersionId: string): Promise<readonly ParameterizedPreset[]> {
     const { rows } = await this.pool.query<{ id: string; parameters: Record<string, string> }>(sql.SELECT_PRESET_PARAMETERS, [templateVersionId]);
     return rows.map((row) => ({ id: row.id, parameters: row.parameters }));
   }
 
-  /** {@inheritDoc Store.claim} */
   async claim(request: StoreClaimRequest): Promise<ClaimedWorkspace | null> {
     return this.transaction("BEGIN", async (client) => {
       const { rows } = await client.query<{ id: string; preset_id: string; created_at: Date }>(sql.CLAIM, [

@@ -18,8 +18,16 @@ export interface PrometheusMetricsOptions {
 
 const PRESET_LABELS = ["organization", "template", "preset"] as const;
 
+/** How one of the port's metrics appears in Prometheus. */
+export interface PrometheusSeries {
+  /** The series name after the prefix. */
+  readonly name: string;
+  /** Its help text. */
+  readonly help: string;
+}
+
 /** The name (after the prefix) and help of every series, by the port's metric name. */
-export const PROMETHEUS_METRIC_NAMES: Readonly<Record<CounterName | GaugeName | HistogramName, { readonly name: string; readonly help: string }>> = {
+export const PROMETHEUS_METRIC_NAMES: Readonly<Record<CounterName | GaugeName | HistogramName, PrometheusSeries>> = {
   created: { name: "prebuilt_workspaces_created_total", help: "Prebuilt workspaces whose creation was started." },
   failed: { name: "prebuilt_workspaces_failed_total", help: "Prebuilt workspace creations that could not be started." },
   claimed: { name: "prebuilt_workspaces_claimed_total", help: "Prebuilt workspaces handed to a user." },
@@ -76,18 +84,15 @@ export class PrometheusMetrics implements Metrics {
     };
   }
 
-  /** {@inheritDoc Metrics.incrementCounter} */
   incrementCounter(name: CounterName, labels: PresetLabels, by: number): void {
     this.counters[name].inc(labelValues(labels), by);
   }
 
-  /** {@inheritDoc Metrics.setGauge} */
   setGauge(name: GaugeName, labels: PresetLabels | null, value: number): void {
     if (name === "paused") this.pausedGauge.set(value);
     else if (labels !== null) this.gauges[name].set(labelValues(labels), value);
   }
 
-  /** {@inheritDoc Metrics.observeHistogram} */
   observeHistogram(name: HistogramName, labels: PresetLabels | null, seconds: number): void {
     if (name === "reconciliationDuration") this.histograms.reconciliationDuration.observe(seconds);
     else if (labels !== null && name === "creationDuration") this.histograms.creationDuration.observe({ ...labelValues(labels), type: "prebuild" }, seconds);
