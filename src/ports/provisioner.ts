@@ -7,6 +7,10 @@ export interface Provisioner {
   /**
    * Queues the deletion of a prebuild. No template version is named: the build must use the
    * version of the workspace's last build, which may be older than the preset's.
+   *
+   * A claim can take the workspace between the snapshot and this call: the implementation must
+   * refuse (reject) when the workspace is no longer owned by the prebuilds system user, in the
+   * same transaction as queuing the delete, or it would delete a person's workspace.
    */
   deletePrebuild(workspaceId: string): Promise<void>;
   /**
