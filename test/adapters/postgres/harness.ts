@@ -109,11 +109,13 @@ export function sqlProvisioner(pool: pg.Pool, systemUserId: string, clock: Clock
       }
     },
     async deletePrebuild(workspaceId) {
+      // Only while it is still a prebuild: a claim may have taken it since the snapshot.
+      const { rowCount } = await pool.query("UPDATE workspaces SET deleted = true WHERE id = $1 AND owner_id = $2 AND NOT deleted", [workspaceId, systemUserId]);
+      if (rowCount !== 1) throw new Error(`workspace ${workspaceId} is no longer a prebuild`);
       await pool.query(
         "INSERT INTO workspace_builds (workspace_id, transition, status, created_at, started_at, initiator_id) VALUES ($1, 'delete', 'succeeded', $2, $2, $3)",
         [workspaceId, clock.now(), systemUserId],
       );
-      await pool.query("UPDATE workspaces SET deleted = true WHERE id = $1", [workspaceId]);
     },
     async cancelPendingAndOrphanDelete(presetId) {
       const client = await pool.connect();
