@@ -9,6 +9,7 @@
  */
 
 import {
+  describeAction,
   planCycle,
   type Clock,
   type CyclePlan,
@@ -118,24 +119,6 @@ function printJson(cyclePlan: CyclePlan): void {
     error: { code: error.code, presetId: error.presetId, issues: error.issues },
   }));
   console.log(JSON.stringify({ ...cyclePlan, invalid }, null, 2));
-}
-
-/** One short line per action kind; the reason follows on its own line. */
-function describeAction(action: ReconciliationAction): string {
-  switch (action.type) {
-    case "create":
-      return `create ${action.count}`;
-    case "delete":
-      return `delete ${action.workspaceIds.join(", ")}`;
-    case "backoff":
-      return `backoff until ${action.until.toISOString()}`;
-    case "cancelPending":
-      return `cancelPending ${action.count}`;
-    default: {
-      const unknown: never = action;
-      return String(unknown);
-    }
-  }
 }
 
 function printTable(cyclePlan: CyclePlan): void {

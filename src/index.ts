@@ -36,6 +36,7 @@ export { desiredInstances } from "./core/schedule.js";
 export { calculateState } from "./core/state.js";
 export { calculateActions, canSkipReconciliation } from "./core/actions.js";
 export { nextChangeAt, nextCycleChangeAt } from "./core/next-change.js";
+export { describeAction } from "./core/describe.js";
 
 // A whole cycle
 export { planCycle } from "./core/cycle.js";

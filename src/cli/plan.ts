@@ -3,26 +3,9 @@
 import Table from "cli-table3";
 import pc from "picocolors";
 import { planCycle } from "../core/cycle.js";
-import type { ReconciliationAction } from "../core/types.js";
+import { describeAction } from "../core/describe.js";
 import { parseInstant, readSnapshot } from "./input.js";
 import { toJson, type CommandIo } from "./io.js";
-
-function describeAction(action: ReconciliationAction): string {
-  switch (action.type) {
-    case "create":
-      return `create ${action.count}`;
-    case "delete":
-      return `delete ${action.workspaceIds.join(", ")}`;
-    case "backoff":
-      return `backoff until ${action.until.toISOString()}`;
-    case "cancelPending":
-      return `cancelPending ${action.count}`;
-    default: {
-      const unknown: never = action;
-      return String(unknown);
-    }
-  }
-}
 
 /** Runs `plan`; resolves to the exit code. */
 export function planCommand(file: string, options: { at?: string; json?: boolean; maxCreates?: number }, io: CommandIo, now: Date): number {

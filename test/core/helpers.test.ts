@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canDeleteWorkspace, claimedLifecycle, membershipActions, nextCycleChangeAt, UNCLAIMED_LIFECYCLE, type TemplateLifecycleDefaults } from "../../src/index.js";
+import { canDeleteWorkspace, claimedLifecycle, describeAction, membershipActions, nextCycleChangeAt, UNCLAIMED_LIFECYCLE, type TemplateLifecycleDefaults } from "../../src/index.js";
 import { clockAt, emptyGlobal, makePrebuild, makePreset } from "../fixtures.js";
 
 describe("membershipActions", () => {
@@ -90,5 +90,14 @@ describe("nextCycleChangeAt", () => {
 
   it("is null when nothing is due", () => {
     expect(nextCycleChangeAt(emptyGlobal({ presets: [makePreset()] }), clockAt("2025-06-02T10:00:00Z"))).toBeNull();
+  });
+});
+
+describe("describeAction", () => {
+  it("summarises each kind of action in one line", () => {
+    expect(describeAction({ type: "create", count: 2, reason: "r" })).toBe("create 2");
+    expect(describeAction({ type: "delete", workspaceIds: ["a", "b"], reason: "r" })).toBe("delete a, b");
+    expect(describeAction({ type: "backoff", until: new Date("2025-06-02T10:01:00Z"), reason: "r" })).toBe("backoff until 2025-06-02T10:01:00.000Z");
+    expect(describeAction({ type: "cancelPending", count: 3, reason: "r" })).toBe("cancelPending 3");
   });
 });
