@@ -79,8 +79,10 @@ function fieldValues(fieldTexts: readonly string[], index: number): number[] | s
   for (const item of (fieldTexts[index] ?? "").split(",")) {
     const probe = FIELD_KEYS.map((_, position) => (position === index ? item : "*")).join(" ");
     try {
-      // The zone does not matter for field parsing; UTC keeps cron-parser off the host's zone.
-      const field = CronExpressionParser.parse(probe, { tz: "UTC" }).fields[FIELD_KEYS[index] ?? "minute"];
+      // The zone does not matter for field parsing; UTC keeps cron-parser off the host's zone. The
+      // fixed currentDate too: without one, cron-parser starts from DateTime.local() and asks Intl
+      // for the host's zone name, which builds a new Intl.DateTimeFormat on every parse.
+      const field = CronExpressionParser.parse(probe, { tz: "UTC", currentDate: 0 }).fields[FIELD_KEYS[index] ?? "minute"];
       for (const value of field.values) if (typeof value === "number") values.add(value);
     } catch (error) {
       return `cron-parser rejected it: ${error instanceof Error ? error.message : String(error)}`;

@@ -27,6 +27,7 @@ import {
   _checkId,
   _checkObject,
   _checkPreset,
+  _isValidPreset,
   _checkRunning,
   _readClock,
   _resolvePolicy,
@@ -72,6 +73,12 @@ class Grouping {
   readonly unnamed: InvalidPreset[] = [];
 
   addPreset(preset: Preset, index: number): void {
+    if (_isValidPreset(preset) && !this.groups.has(preset.id)) {
+      const group = newGroup(preset.id);
+      group.preset = preset;
+      this.groups.set(preset.id, group);
+      return;
+    }
     const path = `presets[${index}]`;
     const issues: ValidationIssue[] = [];
     _checkPreset(preset, path, issues);
@@ -117,6 +124,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
+/** The checks of `_checkRunning`, as one allocation-free predicate for the common case. */
+function isValidRunningRow(row: unknown): row is RunningPrebuild {
+  if (typeof row !== "object" || row === null) return false;
+  const { id, presetId, createdAt, ready } = row as Record<string, unknown>;
+  return typeof id === "string" && id !== "" && typeof presetId === "string" && presetId !== "" && createdAt instanceof Date && !Number.isNaN(createdAt.getTime()) && typeof ready === "boolean";
+}
+
 function groupSnapshot(global: GlobalSnapshot): Grouping {
   const shape: ValidationIssue[] = [];
   if (_checkObject(global, "snapshot", shape)) {
@@ -127,24 +141,52 @@ function groupSnapshot(global: GlobalSnapshot): Grouping {
   const grouping = new Grouping();
   global.presets.forEach((preset, index) => grouping.addPreset(preset, index));
 
-  const firstSeen = new Map<string, { index: number; group: Group | null }>();
-  global.running.forEach((row: unknown, index) => {
+  // Rows are validated without building a single path string; only a row that fails a check, or
+  // repeats an id, takes the slow path that names the field.
+  // Ids seen so far: one hash operation per row (add, then compare sizes); where a repeated id was
+  // first seen is looked up only when one repeats, which valid input never does.
+  const seen = new Set<string>();
+  // Where each id was first seen, indexed only when an id repeats (valid input never pays for it),
+  // and then only over the rows not indexed yet: each row is indexed at most once.
+  const rows = global.running;
+  const firstIndexById = new Map<string, number>();
+  let indexed = 0;
+  const firstIndexOf = (id: string, before: number): number => {
+    for (; indexed < before; indexed += 1) {
+      const candidate: unknown = rows[indexed];
+      if (isRecord(candidate) && typeof candidate["id"] === "string" && !firstIndexById.has(candidate["id"])) firstIndexById.set(candidate["id"], indexed);
+    }
+    return firstIndexById.get(id) ?? -1;
+  };
+  for (let index = 0; index < rows.length; index += 1) {
+    const row: unknown = rows[index];
+    if (isValidRunningRow(row)) {
+      const group = grouping.groups.get(row.presetId);
+      const size = seen.size;
+      if (group !== undefined && seen.add(row.id).size > size) {
+        group.running.push(row);
+        continue;
+      }
+    }
     const path = `running[${index}]`;
     const issues: ValidationIssue[] = [];
     _checkRunning(row, path, issues);
     const group = grouping.groupOf(isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
     if (isRecord(row) && typeof row["id"] === "string") {
-      const first = firstSeen.get(row["id"]);
-      if (first === undefined) firstSeen.set(row["id"], { index, group });
-      else {
-        const message = `duplicate prebuild id "${row["id"]}", also at running[${first.index}]`;
+      const firstIndex = firstIndexOf(row["id"], index);
+      seen.add(row["id"]);
+      if (firstIndex !== -1) {
+        const firstRow: unknown = rows[firstIndex];
+        const firstPresetId = isRecord(firstRow) ? firstRow["presetId"] : undefined;
+        const firstGroup = typeof firstPresetId === "string" ? (grouping.groups.get(firstPresetId) ?? grouping.unknown.get(firstPresetId) ?? null) : null;
+        const message = `duplicate prebuild id "${row["id"]}", also at running[${firstIndex}]`;
         issues.push({ path: `${path}.id`, message });
-        if (first.group !== group) grouping.file(first.group, [{ path: `running[${first.index}].id`, message: `duplicate prebuild id "${row["id"]}", also at ${path}` }], `running[${first.index}]`);
+        if (firstGroup !== group) grouping.file(firstGroup, [{ path: `running[${firstIndex}].id`, message: `duplicate prebuild id "${row["id"]}", also at ${path}` }], `running[${firstIndex}]`);
       }
     }
     grouping.file(group, issues, path);
     if (issues.length === 0 && group !== null) group.running.push(row as RunningPrebuild);
-  });
+  }
 
   global.inProgress.forEach((row: unknown, index) => {
     const path = `inProgress[${index}]`;

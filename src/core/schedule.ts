@@ -24,7 +24,17 @@ interface CompiledSchedule {
   readonly cron: CompiledCron;
 }
 
+const compiledBySchedules = new WeakMap<readonly PrebuildSchedule[], CompiledSchedule[]>();
+
 function compiledSchedules(schedules: readonly PrebuildSchedule[]): CompiledSchedule[] {
+  const known = compiledBySchedules.get(schedules);
+  if (known !== undefined && known.every((entry, index) => entry.schedule === schedules[index] && entry.cron.source === entry.schedule.cron) && known.length === schedules.length) return known;
+  const compiled = compileAll(schedules);
+  compiledBySchedules.set(schedules, compiled);
+  return compiled;
+}
+
+function compileAll(schedules: readonly PrebuildSchedule[]): CompiledSchedule[] {
   return schedules.map((schedule) => {
     const result = compileCron(schedule.cron);
     // Callers validate first; reaching this means a caller skipped validation.

@@ -196,5 +196,21 @@ export function describeInstant(instant: Date, timeZone: string): string {
   const epochMs = instant.getTime();
   const shifted = new Date(epochMs + offsetAt(timeZone, epochMs));
   const wall = shifted.toISOString().slice(0, 16).replace("T", " ");
-  return `${wall} ${formatInTimeZone(instant, timeZone, "zzz")}`;
+  return `${wall} ${zoneName(timeZone, instant, epochMs - shifted.getTime())}`;
+}
+
+const zoneNames = new Map<string, string>();
+
+/**
+ * The zone's short name at an instant ("GMT+2", "EDT"). date-fns-tz builds a new Intl formatter
+ * on every call, so the name is remembered per zone and offset, on which alone it depends.
+ */
+function zoneName(timeZone: string, instant: Date, offsetMs: number): string {
+  const key = `${timeZone}\u0000${offsetMs}`;
+  let name = zoneNames.get(key);
+  if (name === undefined) {
+    name = formatInTimeZone(instant, timeZone, "zzz");
+    zoneNames.set(key, name);
+  }
+  return name;
 }

@@ -128,6 +128,41 @@ export function _checkPreset(preset: unknown, prefix: string, issues: Validation
   checkScheduling(preset["scheduling"], prefix, issues);
 }
 
+function isCount(value: unknown): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+}
+
+function isId(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0;
+}
+
+/**
+ * Whether `_checkPreset` would find nothing, without building a single path string: the common
+ * case costs no allocation; a preset that fails runs `_checkPreset` for the messages.
+ */
+export function _isValidPreset(preset: unknown): boolean {
+  if (!isRecord(preset)) return false;
+  if (!isId(preset["id"]) || !isId(preset["organizationId"]) || !isId(preset["templateId"]) || !isId(preset["templateVersionId"])) return false;
+  if (typeof preset["name"] !== "string") return false;
+  if (typeof preset["usingActiveVersion"] !== "boolean" || typeof preset["templateDeleted"] !== "boolean" || typeof preset["templateDeprecated"] !== "boolean") return false;
+  if (!isCount(preset["desiredInstances"])) return false;
+  const ttl = preset["ttlSeconds"];
+  if (ttl !== null && ttl !== undefined && !isCount(ttl)) return false;
+  const invalidatedAt = preset["lastInvalidatedAt"];
+  if (invalidatedAt !== null && invalidatedAt !== undefined && (!(invalidatedAt instanceof Date) || Number.isNaN(invalidatedAt.getTime()))) return false;
+  const scheduling = preset["scheduling"];
+  if (scheduling === null || scheduling === undefined) return true;
+  if (!isRecord(scheduling)) return false;
+  const { schedules, timezone } = scheduling;
+  if (!Array.isArray(schedules)) return false;
+  if (timezone === undefined || timezone === null || timezone === "") return schedules.length === 0 ? true : false;
+  if (typeof timezone !== "string" || timeZoneProblem(timezone) !== null) return false;
+  for (const schedule of schedules as unknown[]) {
+    if (!isRecord(schedule) || typeof schedule["cron"] !== "string" || !compileCron(schedule["cron"]).ok || !isCount(schedule["instances"])) return false;
+  }
+  return true;
+}
+
 /**
  * Every problem of a preset's configuration, without throwing: for configuration time, before a
  * preset ever reaches a snapshot. Paths are relative to the preset (`scheduling.schedules[0].cron`).
