@@ -17,10 +17,11 @@ export function terminalChart(series: readonly (readonly number[])[], options: {
   const width = options.width ?? 100;
   const data = series.map((values) => downsample(values, width));
   const palette = [asciichart.green, asciichart.blue, asciichart.magenta, asciichart.yellow];
-  const maximum = Math.max(1, ...data.flat());
+  const values = data.flat();
+  const range = values.length === 0 ? 0 : Math.max(...values) - Math.min(...values);
   return asciichart.plot(data.length === 1 ? (data[0] ?? []) : data, {
     // One row per unit for small counts, so that every axis label is a whole number of its own.
-    height: options.height ?? Math.min(10, Math.ceil(maximum)),
+    height: options.height ?? Math.max(1, Math.min(10, Math.ceil(range))),
     ...(options.colors === true ? { colors: palette.slice(0, data.length) } : {}),
     format: (value: number) => value.toFixed(0).padStart(4),
   });

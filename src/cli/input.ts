@@ -91,10 +91,13 @@ export function parseInstant(text: string | undefined, option: string, fallback:
   return date;
 }
 
-/** Parses a positive whole number given on the command line. */
-export function parseCount(text: string | number | undefined, option: string, fallback: number): number {
+/** Parses a positive (or, with `allowZero`, non-negative) whole number given on the command line. */
+export function parseCount(text: string | number | undefined, option: string, fallback: number, options: { allowZero?: boolean } = {}): number {
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new CliInputError(`${option}: expected a positive whole number, got ${JSON.stringify(text)}`);
+  const value = typeof text === "number" ? text : text.trim() === "" ? Number.NaN : Number(text);
+  const lowest = options.allowZero === true ? 0 : 1;
+  if (!Number.isInteger(value) || value < lowest) {
+    throw new CliInputError(`${option}: expected a ${lowest === 0 ? "whole number ≥ 0" : "positive whole number"}, got ${JSON.stringify(text)}`);
+  }
   return value;
 }

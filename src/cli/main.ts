@@ -4,7 +4,7 @@
  */
 
 import { cac } from "cac";
-import { SnapshotValidationError } from "../core/errors.js";
+import { PolicyValidationError, SnapshotValidationError } from "../core/errors.js";
 import { CliInputError } from "./input.js";
 import type { CommandIo } from "./io.js";
 import { planCommand } from "./plan.js";
@@ -21,7 +21,7 @@ export async function runCli(argv: readonly string[], io: CommandIo, now: () => 
     .option("--at <iso>", "The instant to plan at (default: now)")
     .option("--max-creates <n>", "The global create budget of the cycle")
     .option("--json", "Print the plan as JSON")
-    .action((file: string, options: { at?: string; json?: boolean; maxCreates?: number }) => {
+    .action((file: string, options: { at?: string; json?: boolean; maxCreates?: string | number }) => {
       result = planCommand(file, options, io, now());
     });
   cli.command("validate <presets>", "Check presets (an array, { presets }, or one preset) and list every problem").action((file: string) => {
@@ -59,7 +59,7 @@ export async function runCli(argv: readonly string[], io: CommandIo, now: () => 
       io.err(`${error.message}\n`);
       return 2;
     }
-    if (error instanceof SnapshotValidationError) {
+    if (error instanceof SnapshotValidationError || error instanceof PolicyValidationError) {
       io.err(`${error.issues.map((issue) => `${issue.path}: ${issue.message}`).join("\n")}\n`);
       return 2;
     }

@@ -4,14 +4,15 @@ import Table from "cli-table3";
 import pc from "picocolors";
 import { planCycle } from "../core/cycle.js";
 import { describeAction } from "../core/describe.js";
-import { parseInstant, readSnapshot } from "./input.js";
+import { parseCount, parseInstant, readSnapshot } from "./input.js";
 import { toJson, type CommandIo } from "./io.js";
 
 /** Runs `plan`; resolves to the exit code. */
-export function planCommand(file: string, options: { at?: string; json?: boolean; maxCreates?: number }, io: CommandIo, now: Date): number {
+export function planCommand(file: string, options: { at?: string; json?: boolean; maxCreates?: string | number }, io: CommandIo, now: Date): number {
   const snapshot = readSnapshot(file);
   const at = parseInstant(options.at, "--at", now);
-  const plan = planCycle(snapshot, { now: () => at }, options.maxCreates === undefined ? undefined : { maxCreatesPerCycle: options.maxCreates });
+  const budget = options.maxCreates === undefined ? undefined : parseCount(options.maxCreates, "--max-creates", 0, { allowZero: true });
+  const plan = planCycle(snapshot, { now: () => at }, budget === undefined ? undefined : { maxCreatesPerCycle: budget });
   if (options.json === true) {
     io.out(`${toJson({ at, ...plan })}\n`);
     return 0;
@@ -20,7 +21,7 @@ export function planCommand(file: string, options: { at?: string; json?: boolean
   const table = new Table({
     head: ["preset", "state", "blocked", "actions and reasons"],
     style: { head: io.color ? ["cyan"] : [], border: io.color ? ["grey"] : [] },
-    colWidths: [18, 16, 12, 80],
+    colWidths: [18, 16, 13, 80],
     wordWrap: true,
   });
   for (const entry of plan.presets) {

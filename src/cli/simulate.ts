@@ -8,7 +8,7 @@ import { ManualClock, _seededRandom } from "../adapters/memory/clock.js";
 import { SimulatedProvisioner } from "../adapters/memory/provisioner.js";
 import { InMemoryStore, type MemoryPreset } from "../adapters/memory/store.js";
 import { _scheduledCount } from "../core/schedule.js";
-import { wallClockAt } from "../core/timezone.js";
+import { timeZoneProblem, wallClockAt } from "../core/timezone.js";
 import { validatePreset } from "../core/validate.js";
 import { Reconciler } from "../runtime/reconciler.js";
 import { svgChart, terminalChart } from "./chart.js";
@@ -74,6 +74,8 @@ function demandOf(value: unknown, file: string, path: string): Demand {
   if (!isRecord(value)) throw new CliInputError(`${file}: ${path}: expected an object with "timezone" and "hourOfWeek" or "weekdays"/"weekends"`);
   const timezone = value["timezone"] ?? "UTC";
   if (typeof timezone !== "string") throw new CliInputError(`${file}: ${path}.timezone: expected an IANA time zone name`);
+  const zoneProblem = timeZoneProblem(timezone);
+  if (zoneProblem !== null) throw new CliInputError(`${file}: ${path}.timezone: ${zoneProblem}`);
   if (value["hourOfWeek"] !== undefined) return { timezone, hourOfWeek: rates(value["hourOfWeek"], 168, file, `${path}.hourOfWeek`) };
   const weekdays = rates(value["weekdays"], 24, file, `${path}.weekdays`);
   const weekends = rates(value["weekends"] ?? new Array(24).fill(0), 24, file, `${path}.weekends`);
@@ -241,7 +243,11 @@ export async function simulateCommand(file: string, options: { days?: string | n
       ],
       24,
     );
-    writeFileSync(options.svg, svg);
+    try {
+      writeFileSync(options.svg, svg);
+    } catch (error) {
+      throw new CliInputError(`--svg: cannot write ${options.svg} (${(error as { code?: string }).code ?? String(error)})`);
+    }
     io.err(`wrote ${options.svg}\n`);
   }
   return 0;

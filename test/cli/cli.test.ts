@@ -123,6 +123,12 @@ describe("prebuild-reconciler simulate", () => {
     expect(report.hourly.desired).toHaveLength(48);
   });
 
+  it("exits 2 when the SVG cannot be written", async () => {
+    const { code, stderr } = await cli("simulate", scenario, "--days", "1", "--svg", join(tmpdir(), "no-such-folder-for-prebuilds", "x.svg"));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--svg: cannot write .*x\.svg \(ENOENT\)/);
+  });
+
   it("writes a well-formed SVG holding the three series", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "prebuild-svg-")), "chart.svg");
     const { code, stdout, stderr } = await cli("simulate", scenario, "--days", "1", "--svg", out);
@@ -150,6 +156,8 @@ describe("bad input", () => {
     [["preview", fixture("preset-berlin.json"), "--days", "zero"], /--days: expected a positive whole number, got "zero"/],
     [["simulate", fixture("snapshot.json")], /snapshot\.json: start: expected an ISO date/],
     [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--seed", "x"], /--seed: expected a whole number/],
+    [["plan", fixture("snapshot.json"), "--max-creates", "abc"], /--max-creates: expected a whole number ≥ 0, got "abc"/],
+    [["simulate", fixture("scenario-bad-zone.json")], /scenario-bad-zone\.json: presets\[0\]\.demand\.timezone: unknown time zone "Mars\/Base"/],
     [["frobnicate"], /unknown command: frobnicate/],
     [[], /usage: prebuild-reconciler/],
   ])("%j exits 2 with one clear message and no stack trace", async (args, message) => {

@@ -1,6 +1,7 @@
 /**
- * The SQL of the PostgreSQL store. Every statement is parameterised; `$1` is always the system
- * user's id where it appears.
+ * The SQL of the PostgreSQL store. Every statement is parameterised. Ids are ordered as text with
+ * the "C" collation (code-unit order, like the core), which also works for hosts whose views
+ * expose uuid keys.
  */
 
 /** A preset is active when its version is the template's active one and the template is live. */
@@ -16,7 +17,7 @@ SELECT p.id, p.name, t.organization_id, t.id AS template_id, p.template_version_
        COALESCE((SELECT json_agg(json_build_object('cron', s.cron, 'instances', s.instances) ORDER BY s.id)
                  FROM preset_schedules s WHERE s.preset_id = p.id), '[]'::json) AS schedules
 FROM ${PRESET_JOIN}
-ORDER BY p.id COLLATE "C"`;
+ORDER BY p.id::text COLLATE "C"`;
 
 /** Prebuilds whose latest build is a successful start. */
 export const SELECT_RUNNING = `
@@ -86,7 +87,7 @@ export const INSERT_GROUP_MEMBER =
 
 export const UPDATE_PRESET_STATUS = "UPDATE presets SET prebuild_status = $2 WHERE id = $1 AND prebuild_status <> $2";
 
-export const SELECT_PRESET_PARAMETERS = `SELECT id, parameters FROM presets WHERE template_version_id = $1 ORDER BY id COLLATE "C"`;
+export const SELECT_PRESET_PARAMETERS = `SELECT id, parameters FROM presets WHERE template_version_id = $1 ORDER BY id::text COLLATE "C"`;
 
 /**
  * Takes the oldest ready, unexpired prebuild of an active preset (`$2`) for the claimant:
@@ -103,7 +104,7 @@ WHERE id = (
          WHERE b.workspace_id = w.id ORDER BY b.created_at DESC, b.id DESC LIMIT 1)
     AND (p.ttl_seconds IS NULL OR p.ttl_seconds = 0 OR $7::timestamptz - w.created_at <= make_interval(secs => p.ttl_seconds))
     AND (p.last_invalidated_at IS NULL OR w.created_at >= p.last_invalidated_at)
-  ORDER BY w.created_at, w.id COLLATE "C"
+  ORDER BY w.created_at, w.id::text COLLATE "C"
   LIMIT 1
   FOR UPDATE OF w SKIP LOCKED
 )

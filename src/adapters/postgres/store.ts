@@ -26,7 +26,7 @@ export interface PostgresStoreOptions {
   readonly pool: Pool;
   /** The user that owns prebuilds. */
   readonly systemUserId: string;
-  /** Time for claims and the backoff lookback; default the system clock. */
+  /** Time for the backoff lookback (claims carry their own instant); default the system clock. */
   readonly clock?: Clock;
   /** Failed creates older than this do not count towards a backoff, in ms. Default one hour. */
   readonly backoffLookbackMs?: number;
@@ -104,6 +104,11 @@ export class PostgresStore implements Store {
     if (!Number.isInteger(this.hardLimit) || this.hardLimit < 0) throw new RangeError(`hardLimit must be an integer ≥ 0, got ${this.hardLimit}`);
     if (!Number.isFinite(this.lookbackMs) || this.lookbackMs < 0) throw new RangeError(`backoffLookbackMs must be ≥ 0, got ${this.lookbackMs}`);
     if (!/^-?\d+$/.test(this.lockKey)) throw new RangeError(`lockKey must be a decimal bigint string, got ${this.lockKey}`);
+    const poolSize = (this.pool as { options?: { max?: number } }).options?.max;
+    if (typeof poolSize === "number" && poolSize < 2) {
+      // The lock holds one connection for the whole cycle; the cycle's reads need another.
+      throw new RangeError(`PostgresStore needs a pool of at least 2 connections, got max ${poolSize}`);
+    }
   }
 
   /** Runs `work` in one transaction on one client; a client whose connection failed is destroyed. */

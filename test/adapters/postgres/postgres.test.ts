@@ -57,6 +57,18 @@ describe("migrate", () => {
   });
 });
 
+describe("PostgresStore options", () => {
+  it("refuses a pool of one connection, which the lock would hold for the whole cycle", async () => {
+    const { default: pg } = await import("pg");
+    const tiny = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      expect(() => storeOn(tiny, { systemUserId: SYSTEM })).toThrow("PostgresStore needs a pool of at least 2 connections, got max 1");
+    } finally {
+      await tiny.end();
+    }
+  });
+});
+
 describe("PostgresStore with the Reconciler", () => {
   it("with two replicas started together 50 times, never over-provisions and ends at the desired count", async () => {
     await insertPreset(database.pool, preset("pool", { desiredInstances: 4 }));
