@@ -253,7 +253,7 @@ export class Reconciler {
         const presetSnapshot = snapshots[index];
         if (presetSnapshot === undefined || paused.has(presetPlan.presetId)) return Promise.resolve();
         const context = { provisioner: this.provisioner, clock: this.clock, logger: this.logger, outbox, counts };
-        // Port failures are recorded inside; anything else (a throwing logger) must not stop the other presets.
+        // Port failures are recorded inside; anything unexpected must still not stop the other presets.
         return limit(() => _executePresetPlan(presetPlan, presetSnapshot, context).catch((error: unknown) => outbox.fail(presetPlan.presetId, "execute", error)));
       }),
     );
