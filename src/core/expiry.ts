@@ -30,7 +30,12 @@ export function _isExpired(preset: Preset, prebuild: RunningPrebuild, nowMs: num
 }
 
 /** Splits a preset's running prebuilds into unexpired and expired ones, keeping their order. */
+const NONE: readonly RunningPrebuild[] = Object.freeze([]);
+
 export function _splitByExpiry(preset: Preset, running: readonly RunningPrebuild[], nowMs: number): ExpirySplit {
+  // Most presets have nothing expired: then the input list itself is the unexpired list, and a
+  // cycle over a million prebuilds allocates no second copy of it.
+  if (!running.some((prebuild) => _isExpired(preset, prebuild, nowMs))) return { unexpired: running, expired: NONE, invalidated: 0 };
   const unexpired: RunningPrebuild[] = [];
   const expired: RunningPrebuild[] = [];
   let invalidated = 0;
