@@ -40,7 +40,16 @@ export class SnapshotValidationError extends Error {
   }
 }
 
-/** Thrown when a {@link ReconcilePolicy} is invalid. `issues` names every bad field. */
+/**
+ * Thrown when a {@link ReconcilePolicy} is invalid. `issues` names every bad field.
+ *
+ * @example
+ * try {
+ *   planCycle(snapshot, clock, { maxCreatesPerCycle: -1 });
+ * } catch (error) {
+ *   if (error instanceof PolicyValidationError) console.error(error.issues); // [{ path: "policy.maxCreatesPerCycle", … }]
+ * }
+ */
 export class PolicyValidationError extends Error {
   /** Stable machine-readable code. */
   readonly code = "POLICY_INVALID" as const;

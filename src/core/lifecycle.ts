@@ -40,7 +40,12 @@ export interface LifecycleSettings {
   readonly deletingAt: Date | null;
 }
 
-/** The fields a prebuild must have cleared while it waits in the pool: all of them. */
+/**
+ * The fields a prebuild must have cleared while it waits in the pool: all of them.
+ *
+ * @example
+ * await db.workspaces.update(prebuildId, UNCLAIMED_LIFECYCLE); // when its build completes
+ */
 export const UNCLAIMED_LIFECYCLE: LifecycleSettings = Object.freeze({ autostartSchedule: null, ttlMs: null, dormantAt: null, deletingAt: null });
 
 /**

@@ -8,7 +8,12 @@ import { PolicyValidationError, SnapshotValidationError, type ValidationIssue } 
 import { timeZoneProblem } from "./timezone.js";
 import type { Clock, Preset, PresetSnapshot, ReconcilePolicy } from "./types.js";
 
-/** The default of {@link ReconcilePolicy.backoffIntervalMs}. */
+/**
+ * The default of {@link ReconcilePolicy.backoffIntervalMs}: one minute per failed build.
+ *
+ * @example
+ * planCycle(snapshot, clock, { backoffIntervalMs: 2 * DEFAULT_BACKOFF_INTERVAL_MS });
+ */
 export const DEFAULT_BACKOFF_INTERVAL_MS = 60_000;
 
 /** A policy with defaults filled in. */
@@ -193,7 +198,13 @@ export function _checkBackoff(backoff: unknown, path: string, issues: Validation
   _checkDate(backoff["lastBuildAt"], `${path}.lastBuildAt`, issues);
 }
 
-/** Every problem of a preset snapshot, with paths from the snapshot's root (`running[2].createdAt`). */
+/**
+ * Every problem of a preset snapshot, with paths from the snapshot's root (`running[2].createdAt`),
+ * without throwing.
+ *
+ * @example
+ * for (const issue of validatePresetSnapshot(snapshot)) console.warn(`${issue.path}: ${issue.message}`);
+ */
 export function validatePresetSnapshot(snapshot: PresetSnapshot): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (!_checkObject(snapshot, "snapshot", issues)) return issues;

@@ -27,7 +27,12 @@ export interface Metrics {
   observeHistogram(name: HistogramName, labels: PresetLabels | null, seconds: number): void;
 }
 
-/** A metrics sink that records nothing, for hosts that do not care. */
+/**
+ * A metrics sink that records nothing, for hosts that do not care (the Reconciler's default).
+ *
+ * @example
+ * const reconciler = new Reconciler({ store, provisioner, metrics: noopMetrics, systemUserId });
+ */
 export const noopMetrics: Metrics = {
   incrementCounter: () => {},
   setGauge: () => {},

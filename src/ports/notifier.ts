@@ -17,7 +17,12 @@ export interface Notifier {
   resourcesReplaced(claim: ClaimedWorkspace, replacements: readonly ResourceReplacement[]): Promise<void>;
 }
 
-/** A notifier that tells no one. */
+/**
+ * A notifier that tells no one (the Reconciler's default).
+ *
+ * @example
+ * const notifier: Notifier = { ...silentNotifier, hardLimitReached: async (preset) => pager.alert(preset.name) };
+ */
 export const silentNotifier: Notifier = {
   hardLimitReached: async () => {},
   resourcesReplaced: async () => {},

@@ -19,7 +19,12 @@ export interface Migration {
   readonly sql: string;
 }
 
-/** The migrations shipped with this version, in the order they apply. */
+/**
+ * The migrations shipped with this version, in the order they apply.
+ *
+ * @example
+ * for (const migration of listMigrations()) console.log(migration.name); // "001_initial"
+ */
 export function listMigrations(): Migration[] {
   const folder = migrationsFolder();
   return readdirSync(folder)

@@ -26,7 +26,12 @@ export interface PrometheusSeries {
   readonly help: string;
 }
 
-/** The name (after the prefix) and help of every series, by the port's metric name. */
+/**
+ * The name (after the prefix) and help of every series, by the port's metric name.
+ *
+ * @example
+ * PROMETHEUS_METRIC_NAMES.created.name; // "prebuilt_workspaces_created_total"
+ */
 export const PROMETHEUS_METRIC_NAMES: Readonly<Record<CounterName | GaugeName | HistogramName, PrometheusSeries>> = {
   created: { name: "prebuilt_workspaces_created_total", help: "Prebuilt workspaces whose creation was started." },
   failed: { name: "prebuilt_workspaces_failed_total", help: "Prebuilt workspace creations that could not be started." },
