@@ -107,6 +107,12 @@ const snapshot: GlobalSnapshot = {
   hardLimitedPresetIds: ["p-windows"],
 };
 
+// Piped into `head`, the reader may leave early: stop quietly instead of with a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 const plan = planCycle(snapshot, clock, { backoffIntervalMs: 60_000, maxCreatesPerCycle: BUDGET });
 
 if (process.argv.includes("--json")) printJson(plan);

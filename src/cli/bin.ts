@@ -1,5 +1,11 @@
 import { runCli } from "./main.js";
 
+// Piped into `head`, the reader may leave early: that ends the output, not in a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
 runCli(process.argv.slice(2), { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), color }).then(
   (code) => {
