@@ -12,7 +12,7 @@ import { timeZoneProblem, wallClockAt } from "../core/timezone.js";
 import { validatePreset } from "../core/validate.js";
 import { Reconciler } from "../runtime/reconciler.js";
 import { svgChart, terminalChart } from "./chart.js";
-import { CliInputError, parseCount, readJson, reviveDates } from "./input.js";
+import { CliInputError, isRecord, parseCount, readJson, reviveDates } from "./input.js";
 import type { CommandIo } from "./io.js";
 
 const HOUR_MS = 3_600_000;
@@ -51,10 +51,6 @@ export interface SimulationReport {
   readonly buildsFailed: number;
   /** Hourly series: desired, ready and claims, summed over presets. */
   readonly hourly: { readonly desired: number[]; readonly ready: number[]; readonly claims: number[] };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function numberAt(record: Record<string, unknown>, key: string, file: string, path: string, fallback: number, check: (value: number) => boolean, rule: string): number {

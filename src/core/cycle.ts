@@ -27,6 +27,7 @@ import {
   _checkId,
   _checkObject,
   _checkPreset,
+  _isRecord,
   _isValidPreset,
   _checkRunning,
   _readClock,
@@ -120,10 +121,6 @@ class Grouping {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
-}
-
 /** The checks of `_checkRunning`, as one allocation-free predicate for the common case. */
 function isValidRunningRow(row: unknown): row is RunningPrebuild {
   if (typeof row !== "object" || row === null) return false;
@@ -154,7 +151,7 @@ function groupSnapshot(global: GlobalSnapshot): Grouping {
   const firstIndexOf = (id: string, before: number): number => {
     for (; indexed < before; indexed += 1) {
       const candidate: unknown = rows[indexed];
-      if (isRecord(candidate) && typeof candidate["id"] === "string" && !firstIndexById.has(candidate["id"])) firstIndexById.set(candidate["id"], indexed);
+      if (_isRecord(candidate) && typeof candidate["id"] === "string" && !firstIndexById.has(candidate["id"])) firstIndexById.set(candidate["id"], indexed);
     }
     return firstIndexById.get(id) ?? -1;
   };
@@ -171,13 +168,13 @@ function groupSnapshot(global: GlobalSnapshot): Grouping {
     const path = `running[${index}]`;
     const issues: ValidationIssue[] = [];
     _checkRunning(row, path, issues);
-    const group = grouping.groupOf(isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
-    if (isRecord(row) && typeof row["id"] === "string") {
+    const group = grouping.groupOf(_isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
+    if (_isRecord(row) && typeof row["id"] === "string") {
       const firstIndex = firstIndexOf(row["id"], index);
       seen.add(row["id"]);
       if (firstIndex !== -1) {
         const firstRow: unknown = rows[firstIndex];
-        const firstPresetId = isRecord(firstRow) ? firstRow["presetId"] : undefined;
+        const firstPresetId = _isRecord(firstRow) ? firstRow["presetId"] : undefined;
         const firstGroup = typeof firstPresetId === "string" ? (grouping.groups.get(firstPresetId) ?? grouping.unknown.get(firstPresetId) ?? null) : null;
         const message = `duplicate prebuild id "${row["id"]}", also at running[${firstIndex}]`;
         issues.push({ path: `${path}.id`, message });
@@ -198,9 +195,9 @@ function groupSnapshot(global: GlobalSnapshot): Grouping {
       }
       _checkCount(row["count"], `${path}.count`, issues);
     }
-    const group = grouping.groupOf(isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
+    const group = grouping.groupOf(_isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
     grouping.file(group, issues, path);
-    if (issues.length === 0 && group !== null && isRecord(row)) {
+    if (issues.length === 0 && group !== null && _isRecord(row)) {
       group.inProgress[row["transition"] as "start" | "stop" | "delete"] += row["count"] as number;
     }
   });
@@ -212,9 +209,9 @@ function groupSnapshot(global: GlobalSnapshot): Grouping {
       _checkId(row["presetId"], `${path}.presetId`, issues);
       _checkCount(row["count"], `${path}.count`, issues);
     }
-    const group = grouping.groupOf(isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
+    const group = grouping.groupOf(_isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
     grouping.file(group, issues, path);
-    if (issues.length === 0 && group !== null && isRecord(row)) group.pendingNonActive += row["count"] as number;
+    if (issues.length === 0 && group !== null && _isRecord(row)) group.pendingNonActive += row["count"] as number;
   });
 
   global.backoffs.forEach((row: unknown, index) => {
@@ -224,13 +221,13 @@ function groupSnapshot(global: GlobalSnapshot): Grouping {
       _checkId(row["presetId"], `${path}.presetId`, issues);
       _checkBackoff(row, path, issues);
     }
-    const group = grouping.groupOf(isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
+    const group = grouping.groupOf(_isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
     if (group !== null && group.backoffPath !== null) {
       issues.push({ path, message: `second backoff row for preset "${group.presetId}", the first is ${group.backoffPath}` });
     }
     if (group !== null && group.backoffPath === null) group.backoffPath = path;
     grouping.file(group, issues, path);
-    if (issues.length === 0 && group !== null && isRecord(row)) {
+    if (issues.length === 0 && group !== null && _isRecord(row)) {
       group.backoff = { failedBuilds: row["failedBuilds"] as number, lastBuildAt: row["lastBuildAt"] as Date };
     }
   });

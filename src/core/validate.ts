@@ -31,7 +31,8 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether `value` is a non-null object (arrays included). */
+export function _isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
@@ -63,7 +64,7 @@ export function _checkId(value: unknown, path: string, issues: ValidationIssue[]
 
 /** Appends an issue unless `value` is an object; returns whether it is. */
 export function _checkObject(value: unknown, path: string, issues: ValidationIssue[]): value is Record<string, unknown> {
-  if (isRecord(value)) return true;
+  if (_isRecord(value)) return true;
   issues.push({ path, message: `must be an object, got ${describe(value)}` });
   return false;
 }
@@ -146,7 +147,7 @@ function isId(value: unknown): boolean {
  * case costs no allocation; a preset that fails runs `_checkPreset` for the messages.
  */
 export function _isValidPreset(preset: unknown): boolean {
-  if (!isRecord(preset)) return false;
+  if (!_isRecord(preset)) return false;
   if (!isId(preset["id"]) || !isId(preset["organizationId"]) || !isId(preset["templateId"]) || !isId(preset["templateVersionId"])) return false;
   if (typeof preset["name"] !== "string") return false;
   if (typeof preset["usingActiveVersion"] !== "boolean" || typeof preset["templateDeleted"] !== "boolean" || typeof preset["templateDeprecated"] !== "boolean") return false;
@@ -157,13 +158,13 @@ export function _isValidPreset(preset: unknown): boolean {
   if (invalidatedAt !== null && invalidatedAt !== undefined && (!(invalidatedAt instanceof Date) || Number.isNaN(invalidatedAt.getTime()))) return false;
   const scheduling = preset["scheduling"];
   if (scheduling === null || scheduling === undefined) return true;
-  if (!isRecord(scheduling)) return false;
+  if (!_isRecord(scheduling)) return false;
   const { schedules, timezone } = scheduling;
   if (!Array.isArray(schedules)) return false;
   if (timezone === undefined || timezone === null || timezone === "") return schedules.length === 0 ? true : false;
   if (typeof timezone !== "string" || timeZoneProblem(timezone) !== null) return false;
   for (const schedule of schedules as unknown[]) {
-    if (!isRecord(schedule) || typeof schedule["cron"] !== "string" || !compileCron(schedule["cron"]).ok || !isCount(schedule["instances"])) return false;
+    if (!_isRecord(schedule) || typeof schedule["cron"] !== "string" || !compileCron(schedule["cron"]).ok || !isCount(schedule["instances"])) return false;
   }
   return true;
 }
@@ -209,13 +210,13 @@ export function validatePresetSnapshot(snapshot: PresetSnapshot): ValidationIssu
   const issues: ValidationIssue[] = [];
   if (!_checkObject(snapshot, "snapshot", issues)) return issues;
   _checkPreset(snapshot.preset, "preset", issues);
-  const presetId: unknown = isRecord(snapshot.preset) ? snapshot.preset["id"] : undefined;
+  const presetId: unknown = _isRecord(snapshot.preset) ? snapshot.preset["id"] : undefined;
   if (_checkArray(snapshot.running, "running", issues)) {
     const seen = new Map<unknown, number>();
     snapshot.running.forEach((row: unknown, index) => {
       const path = `running[${index}]`;
       _checkRunning(row, path, issues);
-      if (!isRecord(row)) return;
+      if (!_isRecord(row)) return;
       const first = seen.get(row["id"]);
       if (first !== undefined) issues.push({ path: `${path}.id`, message: `duplicate prebuild id ${describe(row["id"])}, also at running[${first}]` });
       else seen.set(row["id"], index);
@@ -237,14 +238,14 @@ export function validatePresetSnapshot(snapshot: PresetSnapshot): ValidationIssu
 export function _assertValidSnapshot(snapshot: PresetSnapshot): void {
   const issues = validatePresetSnapshot(snapshot);
   if (issues.length === 0) return;
-  const presetId: unknown = isRecord(snapshot) && isRecord(snapshot.preset) ? snapshot.preset["id"] : undefined;
+  const presetId: unknown = _isRecord(snapshot) && _isRecord(snapshot.preset) ? snapshot.preset["id"] : undefined;
   throw new SnapshotValidationError(issues, typeof presetId === "string" ? presetId : null);
 }
 
 /** Reads the clock once; throws {@link SnapshotValidationError} when it returns no valid Date. */
 export function _readClock(clock: Clock): number {
   const issues: ValidationIssue[] = [];
-  if (!isRecord(clock) || typeof clock.now !== "function") {
+  if (!_isRecord(clock) || typeof clock.now !== "function") {
     throw new SnapshotValidationError([{ path: "clock", message: "must be an object with a now() method" }]);
   }
   const now: unknown = clock.now();
@@ -257,7 +258,7 @@ export function _readClock(clock: Clock): number {
 export function _resolvePolicy(policy: Partial<ReconcilePolicy> | undefined): ResolvedPolicy {
   if (policy === undefined) return { backoffIntervalMs: DEFAULT_BACKOFF_INTERVAL_MS, maxCreatesPerCycle: null };
   const issues: ValidationIssue[] = [];
-  if (!isRecord(policy)) throw new PolicyValidationError([{ path: "policy", message: `must be an object, got ${describe(policy)}` }]);
+  if (!_isRecord(policy)) throw new PolicyValidationError([{ path: "policy", message: `must be an object, got ${describe(policy)}` }]);
   const interval = policy.backoffIntervalMs ?? DEFAULT_BACKOFF_INTERVAL_MS;
   if (typeof interval !== "number" || !Number.isFinite(interval) || interval < 0) {
     issues.push({ path: "policy.backoffIntervalMs", message: `must be a finite number of milliseconds ≥ 0, got ${describe(interval)}` });

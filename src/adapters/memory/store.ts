@@ -4,6 +4,7 @@
  */
 
 import { selectClaimCandidate } from "../../core/claim.js";
+import { _inactiveBecause } from "../../core/state.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
 import type { LifecycleSettings } from "../../core/lifecycle.js";
 import type { BackoffRow, Clock, InProgressRow, Preset, RunningPrebuild } from "../../core/types.js";
@@ -329,5 +330,5 @@ export class InMemoryStore implements Store {
 }
 
 function isActive(preset: Preset): boolean {
-  return preset.usingActiveVersion && !preset.templateDeleted && !preset.templateDeprecated;
+  return _inactiveBecause(preset) === null;
 }
