@@ -28,7 +28,8 @@ import {
   type PauseState,
   type Preset,
   type PresetLabels,
-  type PresetStatus,
+  type PresetStatusChange,
+  type ReconciliationLease,
   type Provisioner,
   type ResourceReplacement,
   type Store,
@@ -107,13 +108,25 @@ export class SqlStore implements Store {
   ) {}
 
   /** A transaction-scoped advisory lock: released when the transaction ends, even if this process dies. */
-  withReconciliationLock<T>(work: () => Promise<T>): Promise<LockOutcome<T>> {
+  withReconciliationLock<T>(work: (lease: ReconciliationLease) => Promise<T>): Promise<LockOutcome<T>> {
     return this.pool.transaction(async (tx) => {
       const { rows } = await tx.query<{ acquired: boolean }>("-- name: TryReconciliationLock\nSELECT pg_try_advisory_xact_lock(7406) AS acquired");
       if (rows[0]?.acquired !== true) return { acquired: false };
+      const lost = new AbortController();
+      const lease: ReconciliationLease = {
+        signal: lost.signal,
+        fencingToken: null,
+        // One round trip on the connection that holds the lock proves the lock is still ours.
+        confirm: async () => {
+          await tx.query("-- name: ConfirmReconciliationLock\nSELECT 1").catch((error: unknown) => {
+            lost.abort(error);
+            throw error;
+          });
+        },
+      };
       // The transaction (and with it the lock) stays open until `work` settles. A rejection of
       // `work` must come out of here unchanged: the reconciler reports it.
-      return { acquired: true, value: await work() };
+      return { acquired: true, value: await work(lease) };
     });
   }
 
@@ -172,7 +185,12 @@ export class SqlStore implements Store {
            SELECT preset_id FROM prebuild_hard_limited($1, 3)`,
           system,
         );
-        const recorded = await tx.query<{ id: string }>("-- name: RecordedHardLimits\nSELECT id FROM presets WHERE prebuild_status = 'hard_limited'");
+        const recorded = await tx.query<{ id: string; status: "hardLimited" | "validationFailed"; configuration_key: string | null }>(
+          "-- name: RecordedStatuses\nSELECT id, prebuild_status AS status, failed_configuration_key AS configuration_key FROM presets WHERE prebuild_status <> 'normal'",
+        );
+        const events = await tx.query<{ preset_id: string; at: Date; outcome: "claimed" | "missed" }>(
+          "-- name: RecentClaimEvents\nSELECT preset_id, at, outcome FROM prebuild_claim_events WHERE at > now() - interval '2 hours'",
+        );
         return {
           presets: presets.rows.map((row): Preset => ({
             id: row.id,
@@ -193,7 +211,8 @@ export class SqlStore implements Store {
           pendingNonActive: pending.rows.map((row) => ({ presetId: row.preset_id, count: row.count })),
           backoffs: backoffs.rows.map((row) => ({ presetId: row.preset_id, failedBuilds: row.failed_builds, lastBuildAt: row.last_build_at })),
           hardLimitedPresetIds: hardLimited.rows.map((row) => row.preset_id),
-          recordedHardLimitedPresetIds: recorded.rows.map((row) => row.id),
+          recordedStatuses: recorded.rows.map((row) => ({ presetId: row.id, status: row.status, configurationKey: row.configuration_key })),
+          claimEvents: events.rows.map((row) => ({ presetId: row.preset_id, at: row.at, outcome: row.outcome })),
         };
       },
       { isolation: "repeatable read", readOnly: true },
@@ -237,8 +256,12 @@ export class SqlStore implements Store {
     );
   }
 
-  async setPresetStatus(presetId: string, status: PresetStatus): Promise<void> {
-    await this.pool.query("-- name: SetPresetStatus\nUPDATE presets SET prebuild_status = $2 WHERE id = $1", [presetId, status === "hardLimited" ? "hard_limited" : "normal"]);
+  async setPresetStatus(change: PresetStatusChange): Promise<void> {
+    await this.pool.query("-- name: SetPresetStatus\nUPDATE presets SET prebuild_status = $2, failed_configuration_key = $3 WHERE id = $1", [
+      change.presetId,
+      change.status,
+      change.configurationKey,
+    ]);
   }
 
   async presetsOfTemplateVersion(templateVersionId: string): Promise<readonly ParameterizedPreset[]> {

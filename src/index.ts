@@ -10,6 +10,7 @@ export type {
   BackoffAction,
   BackoffRow,
   CancelPendingAction,
+  ClaimEvent,
   Clock,
   CreateAction,
   CyclePlan,
@@ -64,11 +65,16 @@ export type {
   OrganizationPrebuildStatus,
   PauseState,
   PresetStatus,
+  PresetStatusChange,
+  RecordedPresetStatus,
+  ReconciliationLease,
   Store,
   StoreClaimRequest,
+  StoreClaimResult,
   StoreSnapshot,
 } from "./ports/store.js";
-export type { Provisioner } from "./ports/provisioner.js";
+export type { FencedCallContext, PortCallContext } from "./ports/call.js";
+export { PermanentBuildError, isPermanentBuildError, type Provisioner } from "./ports/provisioner.js";
 export { silentNotifier, type Notifier, type ResourceReplacement } from "./ports/notifier.js";
 export { noopMetrics, type CounterName, type GaugeName, type HistogramName, type Metrics, type PresetLabels } from "./ports/metrics.js";
 export { jsonLineLogger, silentLogger, type LogFields, type Logger } from "./ports/logger.js";

@@ -127,6 +127,33 @@ export interface BackoffRow extends Backoff {
   readonly presetId: string;
 }
 
+/** A claim request that met a preset's pool: served from it, or missed (no prebuild was claimable). */
+export interface ClaimEvent {
+  /** The preset whose pool the request met. */
+  readonly presetId: string;
+  /** When it happened. */
+  readonly at: Date;
+  /** `"claimed"`: a prebuild was handed out; `"missed"`: none was claimable, the workspace was built cold. */
+  readonly outcome: "claimed" | "missed";
+}
+
+/** The status a host records for a preset, so that transitions are noticed once (SPEC §10, §12). */
+export type PresetStatus = "normal" | "hardLimited" | "validationFailed";
+
+/** A preset status as the host recorded it. */
+export interface RecordedPresetStatus {
+  /** The preset. */
+  readonly presetId: string;
+  /** Its recorded status; presets without a row are `"normal"`. */
+  readonly status: PresetStatus;
+  /**
+   * For `"validationFailed"`: the {@link presetConfigurationKey} of the configuration that could not
+   * build; the block lifts by itself once the preset's configuration no longer has this key.
+   * `null` for the other statuses.
+   */
+  readonly configurationKey: string | null;
+}
+
 /** The state of every preset, as a host's store reads it in one consistent read. */
 export interface GlobalSnapshot {
   /** Every preset that has prebuilds configured. */
@@ -141,6 +168,10 @@ export interface GlobalSnapshot {
   readonly backoffs: readonly BackoffRow[];
   /** Presets whose last N creates all failed. */
   readonly hardLimitedPresetIds: readonly string[];
+  /** Claims and misses of the last two hours (SPEC §11); absent: none. */
+  readonly claimEvents?: readonly ClaimEvent[];
+  /** The statuses the host recorded; absent: every preset is `"normal"`. */
+  readonly recordedStatuses?: readonly RecordedPresetStatus[];
 }
 
 /** Knobs of the decision rules. */

@@ -1,15 +1,40 @@
 import type { ParameterizedPreset } from "../core/claim.js";
 import type { LifecycleSettings } from "../core/lifecycle.js";
 import type { MembershipStatusRow } from "../core/membership.js";
-import type { GlobalSnapshot } from "../core/types.js";
+import type { ClaimEvent, GlobalSnapshot, PresetStatus, RecordedPresetStatus } from "../core/types.js";
+import type { FencedCallContext, PortCallContext } from "./call.js";
 
-/** What a store reads in one consistent read: the global snapshot, plus the recorded preset statuses. */
+export type { PresetStatus, RecordedPresetStatus } from "../core/types.js";
+
+/** What a store reads in one consistent read: the global snapshot, with what the store records. */
 export interface StoreSnapshot extends GlobalSnapshot {
   /**
-   * Presets whose recorded status is hard-limited. Comparing it with `hardLimitedPresetIds` tells
-   * the reconciler when a preset crosses the limit, without writing anything in a steady state.
+   * Every preset status that is not `"normal"`. Comparing it with the plan tells the reconciler
+   * when a preset crosses the hard limit or stops failing validation, without writing anything in
+   * a steady state.
    */
-  readonly recordedHardLimitedPresetIds: readonly string[];
+  readonly recordedStatuses: readonly RecordedPresetStatus[];
+  /** Claims and misses recorded in the last two hours at least (older ones may be left out). */
+  readonly claimEvents: readonly ClaimEvent[];
+}
+
+/**
+ * This replica's holding of the reconciliation lock, handed to the work that runs under it.
+ * Leader-election clients stop acting when they cannot renew their lease by a deadline; this is
+ * the same promise: the Reconciler checks the lease before every side effect and stops at once
+ * when it is lost.
+ */
+export interface ReconciliationLease {
+  /** Aborted as soon as the store can no longer prove that this replica holds the lock. */
+  readonly signal: AbortSignal;
+  /**
+   * Resolves when the store has just proved that the lock is still held (for example with one
+   * round trip on the connection that holds it); rejects, and aborts {@link signal}, otherwise.
+   * The Reconciler calls it before each side effect, so a steady-state cycle never calls it.
+   */
+  confirm(context?: PortCallContext): Promise<void>;
+  /** An opaque token naming this holding of the lock, passed to fenced port calls; `null`: none. */
+  readonly fencingToken: string | null;
 }
 
 /** The outcome of {@link Store.withReconciliationLock}. */
@@ -33,8 +58,15 @@ export interface PauseState {
   readonly presetIds: readonly string[];
 }
 
-/** The recorded status of a preset. */
-export type PresetStatus = "normal" | "hardLimited";
+/** A status to record for a preset. */
+export interface PresetStatusChange {
+  /** The preset. */
+  readonly presetId: string;
+  /** The status to record. */
+  readonly status: PresetStatus;
+  /** For `"validationFailed"`: the configuration key it failed with (see {@link RecordedPresetStatus}); otherwise `null`. */
+  readonly configurationKey: string | null;
+}
 
 /** How far an organization is from letting the prebuilds system user build workspaces in it. */
 export type OrganizationPrebuildStatus = MembershipStatusRow;
@@ -86,34 +118,47 @@ export interface StoreClaimRequest {
 }
 
 /**
+ * The outcome of {@link Store.claim}: the workspace handed out, or `null` when the preset's pool
+ * had nothing claimable. Either way the store recorded a {@link ClaimEvent} in the same
+ * transaction (`"claimed"` or `"missed"`), unless the preset does not exist.
+ */
+export type StoreClaimResult = ClaimedWorkspace | null;
+
+/**
  * The host's database, as the reconciler needs it. Implementations must make `claim` atomic and
  * treat a unique-constraint violation in the membership inserts as success (another replica won).
  */
 export interface Store {
-  /** Reads every preset, prebuild, in-progress build, backoff and hard limit in one consistent read. */
-  loadSnapshot(): Promise<StoreSnapshot>;
+  /**
+   * Reads every preset, prebuild, in-progress build, backoff, hard limit, recorded status and
+   * recent claim event in one consistent read.
+   */
+  loadSnapshot(context?: PortCallContext): Promise<StoreSnapshot>;
   /**
    * Runs `work` only if this replica obtains the reconciliation lock, and holds the lock until it
    * settles; when another replica holds it, resolves `{ acquired: false }` without running `work`.
+   * When `context.signal` aborts (the cycle's deadline passed, or the reconciler stops), the store
+   * must release the lock and settle promptly, even if `work` never does.
    */
-  withReconciliationLock<T>(work: () => Promise<T>): Promise<LockOutcome<T>>;
+  withReconciliationLock<T>(work: (lease: ReconciliationLease) => Promise<T>, context?: PortCallContext): Promise<LockOutcome<T>>;
   /** Whether reconciliation is paused. */
-  isPaused(): Promise<PauseState>;
+  isPaused(context?: PortCallContext): Promise<PauseState>;
   /** Every organization that has presets, with the system user's membership status, in one read. */
-  organizationsWithPrebuildStatus(): Promise<readonly OrganizationPrebuildStatus[]>;
+  organizationsWithPrebuildStatus(context?: PortCallContext): Promise<readonly OrganizationPrebuildStatus[]>;
   /** Makes the system user a member of the organization. */
-  addSystemUserToOrganization(organizationId: string): Promise<void>;
+  addSystemUserToOrganization(organizationId: string, context?: FencedCallContext): Promise<void>;
   /** Creates the organization's prebuilds group. */
-  createPrebuildsGroup(organizationId: string): Promise<void>;
+  createPrebuildsGroup(organizationId: string, context?: FencedCallContext): Promise<void>;
   /** Puts the system user in the organization's prebuilds group. */
-  addSystemUserToPrebuildsGroup(organizationId: string): Promise<void>;
-  /** Records a preset's status (written only when it changes). */
-  setPresetStatus(presetId: string, status: PresetStatus): Promise<void>;
+  addSystemUserToPrebuildsGroup(organizationId: string, context?: FencedCallContext): Promise<void>;
+  /** Records a preset's status (the Reconciler writes only when it changes). */
+  setPresetStatus(change: PresetStatusChange, context?: FencedCallContext): Promise<void>;
   /** The presets of a template version with their parameters, for matching a request to a preset. */
-  presetsOfTemplateVersion(templateVersionId: string): Promise<readonly ParameterizedPreset[]>;
+  presetsOfTemplateVersion(templateVersionId: string, context?: PortCallContext): Promise<readonly ParameterizedPreset[]>;
   /**
    * Atomically hands one ready, unexpired prebuild of the preset to the claimant, or `null` when
-   * none is available. Never the same prebuild twice, never an expired or unready one.
+   * none is available, and records the claim or the miss as a {@link ClaimEvent} in the same
+   * transaction. Never the same prebuild twice, never an expired or unready one.
    */
-  claim(request: StoreClaimRequest): Promise<ClaimedWorkspace | null>;
+  claim(request: StoreClaimRequest, context?: PortCallContext): Promise<StoreClaimResult>;
 }

@@ -325,12 +325,12 @@ export class Reconciler {
   private async recordHardLimits(snapshot: StoreSnapshot, outbox: Outbox): Promise<void> {
     const known = new Map(snapshot.presets.map((preset) => [preset.id, preset]));
     const now = new Set(snapshot.hardLimitedPresetIds);
-    const recorded = new Set(snapshot.recordedHardLimitedPresetIds);
+    const recorded = new Set(snapshot.recordedStatuses.filter((row) => row.status === "hardLimited").map((row) => row.presetId));
     for (const presetId of now) {
       const preset = known.get(presetId);
       if (recorded.has(presetId) || preset === undefined) continue;
       try {
-        await this.store.setPresetStatus(presetId, "hardLimited");
+        await this.store.setPresetStatus({ presetId, status: "hardLimited", configurationKey: null });
         this.logger.warn("preset reached the hard limit of failed creates", _presetFields(preset));
         outbox.notify(presetId, (notifier) => notifier.hardLimitReached(preset));
       } catch (error) {
@@ -340,7 +340,7 @@ export class Reconciler {
     for (const presetId of recorded) {
       if (now.has(presetId) || !known.has(presetId)) continue;
       try {
-        await this.store.setPresetStatus(presetId, "normal");
+        await this.store.setPresetStatus({ presetId, status: "normal", configurationKey: null });
       } catch (error) {
         outbox.fail(presetId, "store.setPresetStatus", error);
       }

@@ -209,10 +209,10 @@ export function runStoreContract(makeStore: (settings: StoreContractSettings) =>
       test("reports recorded hard-limited statuses", async ({ store, addPreset }) => {
         await addPreset(preset("a"));
         await addPreset(preset("b"));
-        await store.setPresetStatus("a", "hardLimited");
-        assert.deepEqual([...(await store.loadSnapshot()).recordedHardLimitedPresetIds], ["a"]);
-        await store.setPresetStatus("a", "normal");
-        assert.deepEqual([...(await store.loadSnapshot()).recordedHardLimitedPresetIds], []);
+        await store.setPresetStatus({ presetId: "a", status: "hardLimited", configurationKey: null });
+        assert.deepEqual([...(await store.loadSnapshot()).recordedStatuses], [{ presetId: "a", status: "hardLimited", configurationKey: null }]);
+        await store.setPresetStatus({ presetId: "a", status: "normal", configurationKey: null });
+        assert.deepEqual([...(await store.loadSnapshot()).recordedStatuses], []);
       });
     });
 

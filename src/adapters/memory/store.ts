@@ -7,17 +7,23 @@ import { selectClaimCandidate } from "../../core/claim.js";
 import { _inactiveBecause } from "../../core/state.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
 import type { LifecycleSettings } from "../../core/lifecycle.js";
-import type { BackoffRow, Clock, InProgressRow, Preset, RunningPrebuild } from "../../core/types.js";
+import type { BackoffRow, ClaimEvent, Clock, InProgressRow, Preset, RecordedPresetStatus, RunningPrebuild } from "../../core/types.js";
 import type {
   ClaimedWorkspace,
   LockOutcome,
   OrganizationPrebuildStatus,
   PauseState,
   PresetStatus,
+  PresetStatusChange,
+  ReconciliationLease,
   Store,
   StoreClaimRequest,
+  StoreClaimResult,
   StoreSnapshot,
 } from "../../ports/store.js";
+
+/** How long claim events stay in the snapshot: the longest demand window (SPEC §11). */
+const CLAIM_EVENT_RETENTION_MS = 120 * 60_000;
 
 /** A preset as the in-memory store keeps it: a {@link Preset} plus its parameter values. */
 export interface MemoryPreset extends Preset {
@@ -99,12 +105,14 @@ export class InMemoryStore implements Store {
   private readonly presets = new Map<string, MemoryPreset>();
   private readonly workspaceRows = new Map<string, MemoryWorkspace>();
   private readonly buildRows: MemoryBuild[] = [];
-  private readonly statuses = new Map<string, PresetStatus>();
+  private readonly statuses = new Map<string, RecordedPresetStatus>();
+  private readonly claimEventRows: ClaimEvent[] = [];
   private readonly organizationMembers = new Set<string>();
   private readonly prebuildsGroups = new Set<string>();
   private readonly groupMembers = new Set<string>();
   private pause: PauseState = { global: false, presetIds: [] };
-  private lockHeld = false;
+  private lockHolder: AbortController | null = null;
+  private lockGeneration = 0;
   private nextId = 1;
 
   constructor(options: InMemoryStoreOptions) {
@@ -150,7 +158,27 @@ export class InMemoryStore implements Store {
 
   /** A preset's recorded status. */
   presetStatus(presetId: string): PresetStatus {
-    return this.statuses.get(presetId) ?? "normal";
+    return this.statuses.get(presetId)?.status ?? "normal";
+  }
+
+  /** Every claim event recorded, oldest first (the snapshot holds only the last two hours). */
+  listClaimEvents(): readonly ClaimEvent[] {
+    return this.claimEventRows;
+  }
+
+  /**
+   * Makes the lock holder lose the lock, as a database connection that dies would: its lease is
+   * aborted and the lock is free for the next taker, while the holder's work is still running.
+   */
+  loseLock(): void {
+    const holder = this.lockHolder;
+    this.lockHolder = null;
+    holder?.abort(new Error("the reconciliation lock was lost"));
+  }
+
+  /** Whether a replica holds the reconciliation lock now. */
+  get lockHeld(): boolean {
+    return this.lockHolder !== null;
   }
 
   // ── simulator side ─────────────────────────────────────────────────────────
@@ -180,13 +208,22 @@ export class InMemoryStore implements Store {
 
   // ── Store ─────────────────────────────────────────────────────────────────
 
-  async withReconciliationLock<T>(work: () => Promise<T>): Promise<LockOutcome<T>> {
-    if (this.lockHeld) return { acquired: false };
-    this.lockHeld = true;
+  async withReconciliationLock<T>(work: (lease: ReconciliationLease) => Promise<T>): Promise<LockOutcome<T>> {
+    if (this.lockHolder !== null) return { acquired: false };
+    const holder = new AbortController();
+    this.lockHolder = holder;
+    this.lockGeneration += 1;
+    const lease: ReconciliationLease = {
+      signal: holder.signal,
+      fencingToken: String(this.lockGeneration),
+      confirm: async () => {
+        if (holder.signal.aborted) throw holder.signal.reason;
+      },
+    };
     try {
-      return { acquired: true, value: await work() };
+      return { acquired: true, value: await work(lease) };
     } finally {
-      this.lockHeld = false;
+      if (this.lockHolder === holder) this.lockHolder = null;
     }
   }
 
@@ -254,7 +291,8 @@ export class InMemoryStore implements Store {
       pendingNonActive: [...pending].map(([presetId, count]) => ({ presetId, count })),
       backoffs,
       hardLimitedPresetIds: hardLimited,
-      recordedHardLimitedPresetIds: [...this.statuses].filter(([, status]) => status === "hardLimited").map(([presetId]) => presetId),
+      recordedStatuses: [...this.statuses.values()],
+      claimEvents: this.claimEventRows.filter((event) => nowMs - event.at.getTime() < CLAIM_EVENT_RETENTION_MS),
     };
   }
 
@@ -281,8 +319,9 @@ export class InMemoryStore implements Store {
     this.groupMembers.add(organizationId);
   }
 
-  async setPresetStatus(presetId: string, status: PresetStatus): Promise<void> {
-    this.statuses.set(presetId, status);
+  async setPresetStatus(change: PresetStatusChange): Promise<void> {
+    if (change.status === "normal") this.statuses.delete(change.presetId);
+    else this.statuses.set(change.presetId, { presetId: change.presetId, status: change.status, configurationKey: change.configurationKey });
   }
 
   async presetsOfTemplateVersion(templateVersionId: string): Promise<readonly ParameterizedPreset[]> {
@@ -291,9 +330,23 @@ export class InMemoryStore implements Store {
       .map((preset) => ({ id: preset.id, parameters: preset.parameters }));
   }
 
-  async claim(request: StoreClaimRequest): Promise<ClaimedWorkspace | null> {
+  async claim(request: StoreClaimRequest): Promise<StoreClaimResult> {
     const preset = this.presets.get(request.presetId);
     if (preset === undefined) return null;
+    const claimed = this.claimNow(preset, request);
+    this.claimEventRows.push({ presetId: preset.id, at: request.now, outcome: claimed === null ? "missed" : "claimed" });
+    this.pruneClaimEvents(request.now.getTime());
+    return claimed;
+  }
+
+  /** Keeps the event list bounded, as a database prunes old rows: nothing older than the retention. */
+  private pruneClaimEvents(nowMs: number): void {
+    let stale = 0;
+    while (stale < this.claimEventRows.length && nowMs - (this.claimEventRows[stale]?.at.getTime() ?? nowMs) >= CLAIM_EVENT_RETENTION_MS) stale += 1;
+    if (stale > 0) this.claimEventRows.splice(0, stale);
+  }
+
+  private claimNow(preset: MemoryPreset, request: StoreClaimRequest): ClaimedWorkspace | null {
     // Everything from the read to the ownership change is synchronous: no other claim can interleave.
     const running = this.snapshotNow().running.filter((prebuild) => prebuild.presetId === preset.id);
     const candidate = selectClaimCandidate(

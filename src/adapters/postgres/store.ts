@@ -13,7 +13,8 @@ import type {
   LockOutcome,
   OrganizationPrebuildStatus,
   PauseState,
-  PresetStatus,
+  PresetStatusChange,
+  ReconciliationLease,
   Store,
   StoreClaimRequest,
   StoreSnapshot,
@@ -136,12 +137,32 @@ export class PostgresStore implements Store {
     }
   }
 
-  async withReconciliationLock<T>(work: () => Promise<T>): Promise<LockOutcome<T>> {
+  async withReconciliationLock<T>(work: (lease: ReconciliationLease) => Promise<T>): Promise<LockOutcome<T>> {
     // The transaction-scoped lock lives as long as this client's transaction: the whole cycle.
     return this.transaction("BEGIN", async (client): Promise<LockOutcome<T>> => {
       const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock($1::bigint) AS locked", [this.lockKey]);
       if (rows[0]?.locked !== true) return { acquired: false };
-      return { acquired: true, value: await work() };
+      const lost = new AbortController();
+      const onError = (error: Error) => lost.abort(error);
+      client.on("error", onError);
+      const lease: ReconciliationLease = {
+        signal: lost.signal,
+        fencingToken: null,
+        confirm: async () => {
+          if (lost.signal.aborted) throw lost.signal.reason;
+          try {
+            await client.query("SELECT 1");
+          } catch (error) {
+            lost.abort(error);
+            throw error;
+          }
+        },
+      };
+      try {
+        return { acquired: true, value: await work(lease) };
+      } finally {
+        client.off("error", onError);
+      }
     });
   }
 
@@ -174,7 +195,10 @@ export class PostgresStore implements Store {
       pendingNonActive: pending.rows.map((row) => ({ presetId: row.preset_id, count: row.count })),
       backoffs: backoffs.rows.map((row) => ({ presetId: row.preset_id, failedBuilds: row.failed_builds, lastBuildAt: row.last_build_at })),
       hardLimitedPresetIds: hardLimited.rows.map((row) => row.preset_id),
-      recordedHardLimitedPresetIds: presets.rows.filter((row) => row.prebuild_status === "hard_limited").map((row) => row.id),
+      recordedStatuses: presets.rows
+        .filter((row) => row.prebuild_status === "hard_limited")
+        .map((row) => ({ presetId: row.id, status: "hardLimited", configurationKey: null })),
+      claimEvents: [],
     };
   }
 
@@ -203,8 +227,9 @@ export class PostgresStore implements Store {
     await this.pool.query(sql.INSERT_GROUP_MEMBER, [organizationId, this.groupName, this.systemUserId]);
   }
 
-  async setPresetStatus(presetId: string, status: PresetStatus): Promise<void> {
-    await this.pool.query(sql.UPDATE_PRESET_STATUS, [presetId, status === "hardLimited" ? "hard_limited" : "normal"]);
+  async setPresetStatus(change: PresetStatusChange): Promise<void> {
+    if (change.status === "validationFailed") throw new Error("PostgresStore does not record validationFailed yet");
+    await this.pool.query(sql.UPDATE_PRESET_STATUS, [change.presetId, change.status === "hardLimited" ? "hard_limited" : "normal"]);
   }
 
   async presetsOfTemplateVersion(templateVersionId: string): Promise<readonly ParameterizedPreset[]> {
