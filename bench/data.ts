@@ -3,7 +3,7 @@
  * same size gives the same rows on every run and every machine. Generation is never timed.
  */
 
-import { _seededRandom } from "../src/adapters/memory/clock.js";
+import { seededRandom as internalSeededRandom } from "../src/internal/random.js";
 import type { BackoffRow, GlobalSnapshot, InProgressRow, PendingNonActiveRow, Preset, PrebuildSchedule, RunningPrebuild } from "../src/index.js";
 
 /** The instant every benchmark plans at: Monday 2025-06-02 08:00 UTC (10:00 in Berlin, 04:00 in New York). */
@@ -14,7 +14,7 @@ export const clock = { now: (): Date => NOW };
 const HOUR_MS = 3_600_000;
 
 /** The library's own seeded generator (mulberry32), so the benchmarks draw the same way as the simulator. */
-export const seededRandom = _seededRandom;
+export const seededRandom = internalSeededRandom;
 
 /** Zones that observe daylight saving time. */
 export const DST_ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Europe/London", "America/Los_Angeles"] as const;

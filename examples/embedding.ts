@@ -405,6 +405,7 @@ export function prometheusMetrics(registry: MetricsRegistry): Metrics {
     created: registry.counter(`${prefix}created_total`, "Prebuilds whose create build was queued."),
     failed: registry.counter(`${prefix}failed_total`, "Prebuilds whose create call the provisioner refused."),
     claimed: registry.counter(`${prefix}claimed_total`, "Prebuilds handed to a user."),
+    missed: registry.counter(`${prefix}claim_misses_total`, "Workspace requests that found no prebuild to claim."),
     resourceReplacements: registry.counter(`${prefix}resource_replacements_total`, "Claims whose build replaced resources."),
   };
   const gauges: Record<GaugeName, ReturnType<MetricsRegistry["gauge"]>> = {
@@ -412,7 +413,9 @@ export function prometheusMetrics(registry: MetricsRegistry): Metrics {
     running: registry.gauge(`${prefix}running`, "Running prebuilds, expired ones included."),
     eligible: registry.gauge(`${prefix}eligible`, "Ready, unexpired prebuilds that can be claimed."),
     hardLimited: registry.gauge(`${prefix}preset_hard_limited`, "1 when the preset is hard-limited."),
+    validationFailed: registry.gauge(`${prefix}preset_validation_failed`, "1 when the preset's configuration cannot build."),
     paused: registry.gauge(`${prefix}reconciliation_paused`, "1 when reconciliation is paused."),
+    expressionFallback: registry.gauge(`${prefix}expression_fallback_presets`, "Presets whose target expression failed this cycle."),
   };
   const histograms: Record<HistogramName, ReturnType<MetricsRegistry["histogram"]>> = {
     reconciliationDuration: registry.histogram(`${prefix}reconciliation_duration_seconds`, "Duration of a cycle."),

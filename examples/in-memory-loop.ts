@@ -112,14 +112,14 @@ const say = (message: string) => console.log(`${hhmm(clock.now())}  ${message}`)
 /** Prints what the reconciler logs about presets: every action's reason, failures, the hard limit. */
 const logger: Logger = {
   debug: () => {},
-  info: (message, fields) => {
+  info: (fields, message) => {
     // A delete's reason is logged once with how many of its workspaces were handed to the provisioner.
-    if (fields?.action === undefined) return;
+    if (fields.action === undefined) return;
     const extra = fields.action === "delete" && fields.deleted !== fields.requested ? ` (${String(fields.deleted)} of ${String(fields.requested)} delete calls succeeded)` : "";
     say(`${label(fields)}${message}${extra}`);
   },
-  warn: (message, fields) => say(`${label(fields)}warning: ${message}`),
-  error: (message, fields) => say(`${label(fields)}error: ${message}: ${String(fields?.error)}`),
+  warn: (fields, message) => say(`${label(fields)}warning: ${message}`),
+  error: (fields, message) => say(`${label(fields)}error: ${message}: ${String(fields.error)}`),
 };
 function label(fields: LogFields | undefined): string {
   const name = typeof fields?.presetName === "string" ? fields.presetName : typeof fields?.presetId === "string" ? presetNames.get(fields.presetId) : undefined;

@@ -8,13 +8,18 @@
 export type {
   Backoff,
   BackoffAction,
+  BackoffPolicy,
   BackoffRow,
+  BlockedBecause,
   CancelPendingAction,
   ClaimEvent,
   Clock,
   CreateAction,
   CyclePlan,
   DeleteAction,
+  DesiredSample,
+  ExpectedCreates,
+  ExpectedDelete,
   GlobalSnapshot,
   InProgressBuilds,
   InProgressRow,
@@ -22,9 +27,13 @@ export type {
   PendingNonActiveRow,
   PrebuildSchedule,
   Preset,
+  PresetMemory,
+  PresetMemoryRow,
   PresetPlan,
   PresetScheduling,
   PresetSnapshot,
+  PresetStatusRecord,
+  PresetStatusTransition,
   ReconcilePolicy,
   ReconciliationAction,
   ReconciliationActionType,
@@ -34,13 +43,15 @@ export type {
 
 // Decisions for one preset
 export { desiredInstances } from "./core/schedule.js";
-export { calculateState } from "./core/state.js";
+export { calculateState, isPresetActive } from "./core/state.js";
 export { calculateActions, canSkipReconciliation } from "./core/actions.js";
-export { nextChangeAt, nextCycleChangeAt } from "./core/next-change.js";
+export { nextChangeAt } from "./core/next-change.js";
 export { describeAction } from "./core/describe.js";
+export { presetConfigurationKey } from "./core/configuration.js";
 
-// A whole cycle
-export { planCycle } from "./core/cycle.js";
+// A whole cycle, and what the runtime keeps between cycles
+export { planCycle, nextCycleChangeAt } from "./core/cycle.js";
+export { afterExecution, EMPTY_MEMORY, type ExecutionOutcome } from "./core/memory.js";
 
 // Claims
 export { selectClaimCandidate, findMatchingPreset, type ParameterizedPreset } from "./core/claim.js";
@@ -78,6 +89,7 @@ export { PermanentBuildError, isPermanentBuildError, type Provisioner } from "./
 export { silentNotifier, type Notifier, type ResourceReplacement } from "./ports/notifier.js";
 export { noopMetrics, type CounterName, type GaugeName, type HistogramName, type Metrics, type PresetLabels } from "./ports/metrics.js";
 export { jsonLineLogger, silentLogger, type LogFields, type Logger } from "./ports/logger.js";
+export { noopTracer, type Span, type SpanAttributes, type Tracer } from "./ports/tracer.js";
 
 // The reconciler
 export {
@@ -86,10 +98,22 @@ export {
   type ClaimRequest,
   type ClaimResult,
   type ReconcilerOptions,
+  type ReconcilerTimeouts,
   type StartOptions,
 } from "./runtime/reconciler.js";
+export { DEFAULT_TIMEOUTS } from "./runtime/options.js";
+export { DEFAULT_MIN_INTERVAL_MS } from "./runtime/loop.js";
+export { PortTimeoutError, CycleInterruptedError, type InterruptionCause } from "./runtime/errors.js";
+export type { ReconcilerHealth } from "./runtime/health.js";
 export type { CycleFailure, ReconcileStats } from "./runtime/stats.js";
 
 // Validation
-export { validatePreset, validatePresetSnapshot, DEFAULT_BACKOFF_INTERVAL_MS } from "./core/validate.js";
-export { SnapshotValidationError, PolicyValidationError, type ValidationIssue } from "./core/errors.js";
+export { validatePreset, validatePresetSnapshot } from "./core/validate/index.js";
+export {
+  validatePolicy,
+  DEFAULT_BACKOFF_INTERVAL_MS,
+  DEFAULT_BACKOFF_JITTER,
+  DEFAULT_EXPECTATION_TTL_MS,
+  DEFAULT_MAX_EXPRESSION_TARGET,
+} from "./core/policy.js";
+export { ArgumentValidationError, SnapshotValidationError, PolicyValidationError, type ValidationIssue } from "./core/errors.js";

@@ -55,7 +55,7 @@ describe("public types", () => {
   it("accepts a partial policy and the spec's optional preset fields", () => {
     expectTypeOf(planCycle).parameter(2).toEqualTypeOf<Partial<import("../src/index.js").ReconcilePolicy> | undefined>();
     expectTypeOf<Preset["ttlSeconds"]>().toEqualTypeOf<number | null | undefined>();
-    expectTypeOf<CyclePlan["presets"][number]["blocked"]>().toEqualTypeOf<"hardLimited" | null>();
+    expectTypeOf<CyclePlan["presets"][number]["blocked"]>().toEqualTypeOf<"hardLimited" | "validationFailed" | null>();
   });
 
   it("exposes validation issues with paths", () => {

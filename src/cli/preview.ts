@@ -1,9 +1,9 @@
 /** `preview <preset.json>`: the desired-count timeline of a preset's schedules. */
 
 import pc from "picocolors";
-import { _nextScheduleChange, _scheduledCount } from "../core/schedule.js";
+import { nextScheduledTargetChange, scheduledCount } from "../core/schedule.js";
 import { describeInstant, offsetTimeline } from "../core/timezone.js";
-import { validatePreset } from "../core/validate.js";
+import { validatePreset } from "../core/validate/index.js";
 import { terminalChart } from "./chart.js";
 import { CliInputError, parseCount, parseInstant, readPreset } from "./input.js";
 import type { CommandIo } from "./io.js";
@@ -36,14 +36,14 @@ export function previewCommand(file: string, options: { from?: string; days?: st
   if (schedules.length === 0) io.out(`no schedules: always ${preset.desiredInstances}\n`);
 
   const events: { atMs: number; line: string }[] = [];
-  const first = _scheduledCount(preset, from.getTime());
+  const first = scheduledCount(preset, from.getTime());
   events.push({ atMs: from.getTime(), line: `start: ${first.count}${first.schedule === null ? " (base count)" : ` (schedule \`${first.schedule.cron}\`)`}` });
   let cursor = from.getTime();
   let count = first.count;
   while (schedules.length > 0) {
-    const next = _nextScheduleChange(preset, cursor);
+    const next = nextScheduledTargetChange(preset, cursor);
     if (next === null || next > endMs) break;
-    const scheduled = _scheduledCount(preset, next);
+    const scheduled = scheduledCount(preset, next);
     if (scheduled.count !== count) {
       const source = scheduled.schedule === null ? "base count" : `schedule \`${scheduled.schedule.cron}\``;
       events.push({ atMs: next, line: `${count} → ${scheduled.count} (${source})` });
@@ -63,7 +63,7 @@ export function previewCommand(file: string, options: { from?: string; days?: st
     const at = new Date(event.atMs);
     io.out(`  ${weekday(at, zone)} ${describeInstant(at, zone).padEnd(24)} ${at.toISOString().slice(0, 16)}Z  ${event.line}\n`);
   }
-  const hourly = Array.from({ length: days * 24 }, (_, hour) => _scheduledCount(preset, from.getTime() + hour * HOUR_MS).count);
+  const hourly = Array.from({ length: days * 24 }, (_, hour) => scheduledCount(preset, from.getTime() + hour * HOUR_MS).count);
   io.out(`\ndesired count, hourly:\n${terminalChart([hourly], { colors: io.color })}\n`);
   return 0;
 }

@@ -4,12 +4,13 @@
  */
 
 import { writeFileSync } from "node:fs";
-import { ManualClock, _seededRandom } from "../adapters/memory/clock.js";
+import { ManualClock } from "../adapters/memory/clock.js";
+import { seededRandom } from "../internal/random.js";
 import { SimulatedProvisioner } from "../adapters/memory/provisioner.js";
 import { InMemoryStore, type MemoryPreset } from "../adapters/memory/store.js";
-import { _scheduledCount } from "../core/schedule.js";
+import { scheduledCount } from "../core/schedule.js";
 import { timeZoneProblem, wallClockAt } from "../core/timezone.js";
-import { validatePreset } from "../core/validate.js";
+import { validatePreset } from "../core/validate/index.js";
 import { Reconciler } from "../runtime/reconciler.js";
 import { svgChart, terminalChart } from "./chart.js";
 import { CliInputError, isRecord, parseCount, readJson, reviveDates } from "./input.js";
@@ -151,7 +152,7 @@ export async function runSimulation(scenario: Scenario, days: number, seed: numb
     ...(scenario.build.capacity === null ? {} : { capacity: scenario.build.capacity }),
   });
   const reconciler = new Reconciler({ store, provisioner, clock, systemUserId });
-  const random = _seededRandom(seed ^ 0x5bd1e995);
+  const random = seededRandom(seed ^ 0x5bd1e995);
   const stepMs = scenario.stepSeconds * 1000;
   const steps = Math.ceil((days * 24 * HOUR_MS) / stepMs);
   const waits: number[] = [];
@@ -186,7 +187,7 @@ export async function runSimulation(scenario: Scenario, days: number, seed: numb
     let ready = 0;
     for (const workspace of store.listWorkspaces()) if (!workspace.deleted && workspace.ready && workspace.ownerId === systemUserId) ready += 1;
     idleHours += (ready * stepMs) / HOUR_MS;
-    const desired = scenario.presets.reduce((sum, { preset }) => sum + _scheduledCount(preset, nowMs).count, 0);
+    const desired = scenario.presets.reduce((sum, { preset }) => sum + scheduledCount(preset, nowMs).count, 0);
     hourly.desired[hour] = Math.max(hourly.desired[hour] ?? 0, desired);
     hourly.ready[hour] = ready;
   }

@@ -1,7 +1,7 @@
 /** `validate <presets.json>`: every configuration problem, with its path. */
 
 import pc from "picocolors";
-import { validatePreset } from "../core/validate.js";
+import { validatePreset } from "../core/validate/index.js";
 import { readPresets } from "./input.js";
 import type { CommandIo } from "./io.js";
 

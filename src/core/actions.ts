@@ -1,152 +1,117 @@
-/** What to do for one preset (SPEC §5): the decision rules and their reasons. */
+/** What to do for one preset (SPEC §5, §12): the decision rules. */
 
-import { _oldestFirst, _surplusRank } from "./ordering.js";
-import { _evaluate, _inactiveBecause, type Evaluation } from "./state.js";
-import { describeInstant } from "./timezone.js";
-import type {
-  BackoffAction,
-  CancelPendingAction,
-  Clock,
-  CreateAction,
-  DeleteAction,
-  PresetSnapshot,
-  ReconcilePolicy,
-  ReconciliationAction,
-  RunningPrebuild,
-} from "./types.js";
-import { _assertValidSnapshot, _readClock, _resolvePolicy, type ResolvedPolicy } from "./validate.js";
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
+import { backoffUntilMs } from "./backoff.js";
+import { presetConfigurationKey } from "./configuration.js";
+import { addMs } from "./instant.js";
+import { currentWindow } from "./memory.js";
+import { oldestFirst, surplusRank } from "./ordering.js";
+import { resolvePolicy, type ResolvedPolicy } from "./policy.js";
+import {
+  backoffReason,
+  createReason,
+  expiredReason,
+  hardLimitedReason,
+  inactiveCancelReason,
+  inactiveDeleteReason,
+  probeReason,
+  surplusReason,
+  type ProbeState,
+  VALIDATION_FAILED_REASON,
+} from "./reasons.js";
+import { evaluate, inactiveBecause, type Evaluation } from "./state.js";
+import type { BlockedBecause, Clock, PresetSnapshot, ReconcilePolicy, ReconciliationAction, RunningPrebuild } from "./types.js";
+import { assertValidSnapshot, readClock } from "./validate/index.js";
 
 function ids(prebuilds: readonly RunningPrebuild[]): string[] {
   return prebuilds.map((prebuild) => prebuild.id);
 }
 
-/** "desired 3 (schedule `* 8-18 * * 1-5` in Europe/Berlin)" */
-function desiredPhrase(snapshot: PresetSnapshot, evaluation: Evaluation): string {
-  const schedule = evaluation.scheduled?.schedule ?? null;
-  const timezone = snapshot.preset.scheduling?.timezone;
-  const source = schedule === null || timezone === undefined ? "base count" : `schedule \`${schedule.cron}\` in ${timezone}`;
-  return `desired ${evaluation.state.desired} (${source})`;
+/** Everything decided for one preset. */
+export interface Decision {
+  readonly actions: ReconciliationAction[];
+  readonly blocked: BlockedBecause | null;
+  readonly blockedReason: string | null;
+  /** The slow-start window the decision used (1 without slow start). */
+  readonly window: number;
+  /** When a hard-limited preset may probe next, or `null`. */
+  readonly probeAtMs: number | null;
+  /** The last instant of a backoff that replaced a create, or `null`. */
+  readonly backoffUntilMs: number | null;
 }
 
-/** The budget cut applied to a create by `planCycle`. */
-export interface BudgetCut {
-  /** What the preset needed. */
-  readonly requested: number;
-  /** The cycle's whole budget. */
-  readonly budget: number;
-}
-
-/** The reason of a create of `count`, optionally cut down from what was needed by the cycle budget. */
-export function _createReason(snapshot: PresetSnapshot, evaluation: Evaluation, count: number, cut: BudgetCut | null): string {
-  const { state } = evaluation;
-  const head = `${desiredPhrase(snapshot, evaluation)}, ${evaluation.split.unexpired.length} running, ${state.starting} starting`;
-  if (cut === null) return `${head}: create ${count}`;
-  return `${head}: create ${count} of the ${cut.requested} needed, cut by the cycle budget of ${plural(cut.budget, "create")}`;
-}
-
-function inactiveActions(snapshot: PresetSnapshot, evaluation: Evaluation, because: string): ReconciliationAction[] {
+function inactiveDecision(snapshot: PresetSnapshot, evaluation: Evaluation, because: string, policy: ResolvedPolicy): Decision {
   const actions: ReconciliationAction[] = [];
   if (snapshot.pendingNonActive > 0) {
-    const cancel: CancelPendingAction = {
-      type: "cancelPending",
-      count: snapshot.pendingNonActive,
-      reason:
-        snapshot.pendingNonActive === 1
-          ? `preset is inactive (${because}): cancel its 1 queued create job and delete its workspace`
-          : `preset is inactive (${because}): cancel its ${snapshot.pendingNonActive} queued create jobs and delete their workspaces`,
-    };
-    actions.push(cancel);
+    actions.push({ type: "cancelPending", count: snapshot.pendingNonActive, reason: inactiveCancelReason(snapshot.pendingNonActive, because) });
   }
-  if (snapshot.running.length > 0) {
-    const all = [...snapshot.running].sort(_oldestFirst);
-    const remove: DeleteAction = {
-      type: "delete",
-      workspaceIds: ids(all),
-      reason:
-        all.length === 1
-          ? `preset is inactive (${because}): delete its 1 running prebuild`
-          : `preset is inactive (${because}): delete all ${all.length} running prebuilds, oldest first`,
-    };
-    actions.push(remove);
-  }
-  return actions;
+  const all = [...evaluation.split.unexpired, ...evaluation.split.expired].sort(oldestFirst);
+  if (all.length > 0) actions.push({ type: "delete", workspaceIds: ids(all), reason: inactiveDeleteReason(all.length, because) });
+  // An inactive preset creates nothing anyway, but its plan still says what would block it.
+  const blocked = failedValidation(snapshot) ? "validationFailed" : snapshot.hardLimited ? "hardLimited" : null;
+  const blockedReason = blocked === "validationFailed" ? VALIDATION_FAILED_REASON : blocked === "hardLimited" ? hardLimitedReason(policy.hardLimitRetryMs === null ? "off" : "inactive", snapshot) : null;
+  return { actions, blocked, blockedReason, window: 1, probeAtMs: null, backoffUntilMs: null };
 }
 
-function expiredReason(snapshot: PresetSnapshot, evaluation: Evaluation): string {
-  const { expired, invalidated } = evaluation.split;
-  const causes: string[] = [];
-  const byAge = expired.length - invalidated;
-  if (byAge > 0) causes.push(`${byAge} older than the TTL of ${snapshot.preset.ttlSeconds ?? 0} s`);
-  const invalidatedAt = snapshot.preset.lastInvalidatedAt;
-  if (invalidated > 0 && invalidatedAt) causes.push(`${invalidated} created before the invalidation at ${invalidatedAt.toISOString()}`);
-  return `${plural(expired.length, "prebuild")} expired (${causes.join(", ")}): delete ${expired.length}, oldest first`;
+/** Whether the host recorded that this very configuration cannot build. */
+export function failedValidation(snapshot: PresetSnapshot): boolean {
+  const recorded = snapshot.recordedStatus;
+  return recorded?.status === "validationFailed" && recorded.configurationKey === presetConfigurationKey(snapshot.preset);
 }
 
-function backoffUntil(snapshot: PresetSnapshot, policy: ResolvedPolicy): number | null {
-  const backoff = snapshot.backoff;
-  if (backoff === null || backoff.failedBuilds === 0) return null;
-  return backoff.lastBuildAt.getTime() + backoff.failedBuilds * policy.backoffIntervalMs;
+/** Where a hard-limited, active preset stands with its probe: `hardLimitRetryMs` after its last failed create, one at a time. */
+function probeState(snapshot: PresetSnapshot, evaluation: Evaluation, policy: ResolvedPolicy): ProbeState {
+  if (policy.hardLimitRetryMs === null) return "off";
+  if (snapshot.backoff === null) return "noLastFailure";
+  if (evaluation.state.starting > 0) return "inFlight";
+  const dueAtMs = addMs(snapshot.backoff.lastBuildAt.getTime(), policy.hardLimitRetryMs);
+  return evaluation.nowMs >= dueAtMs ? "probing" : { dueAtMs };
 }
 
-function describeUntil(snapshot: PresetSnapshot, until: Date): string {
-  const timezone = snapshot.preset.scheduling?.timezone;
-  return timezone === undefined ? until.toISOString() : `${until.toISOString()} (${describeInstant(until, timezone)} in ${timezone})`;
-}
-
-function activeActions(snapshot: PresetSnapshot, evaluation: Evaluation, policy: ResolvedPolicy): ReconciliationAction[] {
+function activeDecision(snapshot: PresetSnapshot, evaluation: Evaluation, policy: ResolvedPolicy): Decision {
   const actions: ReconciliationAction[] = [];
-  const { split, state } = evaluation;
+  const { split, state, nowMs } = evaluation;
   if (split.expired.length > 0) {
-    const remove: DeleteAction = {
-      type: "delete",
-      workspaceIds: ids([...split.expired].sort(_oldestFirst)),
-      reason: expiredReason(snapshot, evaluation),
-    };
-    actions.push(remove);
+    actions.push({ type: "delete", workspaceIds: ids([...split.expired].sort(oldestFirst)), reason: expiredReason(snapshot, evaluation) });
   }
   if (state.extraneous > 0) {
-    const surplus = [...split.unexpired].sort(_surplusRank).slice(0, state.extraneous);
-    const remove: DeleteAction = {
-      type: "delete",
-      workspaceIds: ids(surplus),
-      reason: `${desiredPhrase(snapshot, evaluation)}, ${split.unexpired.length} unexpired running: delete ${state.extraneous} surplus, not-ready first, then oldest`,
-    };
-    actions.push(remove);
+    const surplus = [...split.unexpired].sort(surplusRank).slice(0, state.extraneous);
+    actions.push({ type: "delete", workspaceIds: ids(surplus), reason: surplusReason(snapshot, evaluation) });
   }
+  const decided = { actions, blocked: null, blockedReason: null, window: 1, probeAtMs: null, backoffUntilMs: null };
   const toCreate = Math.max(state.desired - split.unexpired.length - state.starting, 0);
-  if (toCreate === 0 || snapshot.hardLimited) return actions;
-  const until = backoffUntil(snapshot, policy);
-  if (until !== null && evaluation.nowMs <= until) {
-    const failed = snapshot.backoff?.failedBuilds ?? 0;
-    const untilDate = new Date(until);
-    const backoff: BackoffAction = {
-      type: "backoff",
-      until: untilDate,
-      reason:
-        `${desiredPhrase(snapshot, evaluation)}, ${split.unexpired.length} running, ${state.starting} starting, ` +
-        `but ${plural(failed, "recent create")} failed: back off until ${describeUntil(snapshot, untilDate)} instead of creating ${toCreate}`,
-    };
-    actions.push(backoff);
-    return actions;
+  if (failedValidation(snapshot)) return { ...decided, blocked: "validationFailed", blockedReason: VALIDATION_FAILED_REASON };
+  if (snapshot.hardLimited) {
+    const probe = probeState(snapshot, evaluation, policy);
+    if (probe === "probing" && toCreate > 0) {
+      actions.push({ type: "create", count: 1, probe: true, reason: probeReason(snapshot, evaluation, policy.hardLimitRetryMs ?? 0) });
+      return { ...decided, blocked: "hardLimited", blockedReason: hardLimitedReason(probe, snapshot) };
+    }
+    // With nothing to create, a due probe waits until something is wanted.
+    const shown = probe === "probing" ? { dueAtMs: nowMs } : probe;
+    return { ...decided, blocked: "hardLimited", blockedReason: hardLimitedReason(shown, snapshot), probeAtMs: typeof probe === "object" ? probe.dueAtMs : null };
   }
-  const create: CreateAction = { type: "create", count: toCreate, reason: _createReason(snapshot, evaluation, toCreate, null) };
-  actions.push(create);
-  return actions;
+  if (toCreate === 0) return decided;
+  const until = backoffUntilMs(snapshot.preset.id, snapshot.backoff, policy);
+  if (until !== null && nowMs <= until) {
+    actions.push({ type: "backoff", until: new Date(until), reason: backoffReason(snapshot, evaluation, until, toCreate) });
+    return { ...decided, backoffUntilMs: until };
+  }
+  const window = policy.slowStart ? currentWindow(evaluation.memory, state.starting, (snapshot.backoff?.failedBuilds ?? 0) > 0) : 1;
+  const count = policy.slowStart ? Math.min(toCreate, Math.max(0, window - state.starting)) : toCreate;
+  if (count > 0) {
+    const cut = count < toCreate ? { requested: toCreate, limit: `slow start (at most ${window} in flight while builds keep succeeding)` } : null;
+    actions.push({ type: "create", count, reason: createReason(snapshot, evaluation, count, cut) });
+  }
+  return { ...decided, window };
 }
 
-/** The actions of a validated snapshot, already evaluated. */
-export function _actionsOf(snapshot: PresetSnapshot, evaluation: Evaluation, policy: ResolvedPolicy): ReconciliationAction[] {
-  return evaluation.inactiveBecause === null
-    ? activeActions(snapshot, evaluation, policy)
-    : inactiveActions(snapshot, evaluation, evaluation.inactiveBecause);
+/** The decision for a validated, evaluated snapshot. */
+export function decide(snapshot: PresetSnapshot, evaluation: Evaluation, policy: ResolvedPolicy): Decision {
+  return evaluation.inactiveBecause === null ? activeDecision(snapshot, evaluation, policy) : inactiveDecision(snapshot, evaluation, evaluation.inactiveBecause, policy);
 }
 
 /** Whether a validated snapshot needs no reconciliation at all. */
-export function _canSkip(snapshot: PresetSnapshot, active: boolean): boolean {
+export function canSkip(snapshot: PresetSnapshot, active: boolean): boolean {
   return !active && snapshot.running.length === 0 && snapshot.pendingNonActive === 0 && snapshot.backoff === null;
 }
 
@@ -161,15 +126,11 @@ export function _canSkip(snapshot: PresetSnapshot, active: boolean): boolean {
  * const actions = calculateActions(snapshot, { now: () => new Date("2025-06-02T08:00:00Z") });
  * for (const action of actions) console.log(action.type, action.reason);
  */
-export function calculateActions(
-  snapshot: PresetSnapshot,
-  clock: Clock,
-  policy?: Partial<ReconcilePolicy>,
-): readonly ReconciliationAction[] {
-  const resolved = _resolvePolicy(policy);
-  _assertValidSnapshot(snapshot);
-  const nowMs = _readClock(clock);
-  return _actionsOf(snapshot, _evaluate(snapshot, nowMs), resolved);
+export function calculateActions(snapshot: PresetSnapshot, clock: Clock, policy?: Partial<ReconcilePolicy>): readonly ReconciliationAction[] {
+  const resolved = resolvePolicy(policy);
+  assertValidSnapshot(snapshot);
+  const nowMs = readClock(clock);
+  return decide(snapshot, evaluate(snapshot, nowMs, resolved), resolved).actions;
 }
 
 /**
@@ -184,6 +145,6 @@ export function calculateActions(
 export function canSkipReconciliation(snapshot: PresetSnapshot, clock?: Clock): boolean {
   // The clock is accepted for symmetry with the other functions: skipping never depends on time.
   void clock;
-  _assertValidSnapshot(snapshot);
-  return _canSkip(snapshot, _inactiveBecause(snapshot.preset) === null);
+  assertValidSnapshot(snapshot);
+  return canSkip(snapshot, inactiveBecause(snapshot.preset) === null);
 }

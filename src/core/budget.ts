@@ -3,7 +3,7 @@
  * still-missing fraction is largest, so a small preset is not starved by a large one.
  */
 
-import { _compareIds } from "./ordering.js";
+import { compareIds } from "./ordering.js";
 
 /** One preset's claim on the budget. */
 export interface BudgetRequest {
@@ -28,7 +28,7 @@ function goesFirst(left: Entry, right: Entry): boolean {
   const byFraction = leftMissing * right.request.desired - rightMissing * left.request.desired;
   if (byFraction !== 0) return byFraction > 0;
   if (leftMissing !== rightMissing) return leftMissing > rightMissing;
-  return _compareIds(left.request.presetId, right.request.presetId) < 0;
+  return compareIds(left.request.presetId, right.request.presetId) < 0;
 }
 
 function siftDown(heap: Entry[], start: number): void {
@@ -49,7 +49,7 @@ function siftDown(heap: Entry[], start: number): void {
  * How many creates each request is granted out of `budget`, in the order of `requests`.
  * O(n + budget × log n), and O(n) when the budget covers everything.
  */
-export function _allocateBudget(requests: readonly BudgetRequest[], budget: number): number[] {
+export function allocateBudget(requests: readonly BudgetRequest[], budget: number): number[] {
   const total = requests.reduce((sum, request) => sum + request.requested, 0);
   if (total <= budget) return requests.map((request) => request.requested);
   const entries: Entry[] = requests.map((request, position) => ({ request, position, granted: 0 }));

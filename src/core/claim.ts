@@ -1,10 +1,22 @@
 /** Pure helpers for claims (SPEC §7): which prebuild to hand out, and which preset a request fits. */
 
-import { _isExpired } from "./expiry.js";
-import { _compareIds, _oldestFirst } from "./ordering.js";
-import { _inactiveBecause } from "./state.js";
+import { ArgumentValidationError } from "./errors.js";
+import { isExpired } from "./expiry.js";
+import { compareIds, oldestFirst } from "./ordering.js";
+import { inactiveBecause } from "./state.js";
 import type { Clock, PresetSnapshot, RunningPrebuild } from "./types.js";
-import { _assertValidSnapshot, _readClock } from "./validate.js";
+import { assertValidSnapshot, readClock } from "./validate/index.js";
+import { array, check, describeValue, id, isRecord, issuesOf, object, type Rule } from "./validate/rules.js";
+
+function isStringRecord(value: unknown): value is Readonly<Record<string, string>> {
+  if (!isRecord(value) || Array.isArray(value)) return false;
+  for (const key in value) if (typeof value[key] !== "string") return false;
+  return true;
+}
+
+/** Template parameters: an object of string values. */
+export const parametersRule: Rule<Readonly<Record<string, string>>> = check(isStringRecord, (value) => `must be an object whose values are strings, got ${describeValue(value)}`);
+const parameterizedPresets = array(object({ id, parameters: parametersRule }));
 
 /**
  * The prebuild a claim should take: a ready, unexpired prebuild of an active preset, the oldest
@@ -16,13 +28,13 @@ import { _assertValidSnapshot, _readClock } from "./validate.js";
  * if (candidate === null) return buildCold();
  */
 export function selectClaimCandidate(snapshot: PresetSnapshot, clock: Clock): RunningPrebuild | null {
-  _assertValidSnapshot(snapshot);
-  const nowMs = _readClock(clock);
-  if (_inactiveBecause(snapshot.preset) !== null) return null;
+  assertValidSnapshot(snapshot);
+  const nowMs = readClock(clock);
+  if (inactiveBecause(snapshot.preset) !== null) return null;
   let best: RunningPrebuild | null = null;
   for (const prebuild of snapshot.running) {
-    if (!prebuild.ready || _isExpired(snapshot.preset, prebuild, nowMs)) continue;
-    if (best === null || _oldestFirst(prebuild, best) < 0) best = prebuild;
+    if (!prebuild.ready || isExpired(snapshot.preset, prebuild, nowMs)) continue;
+    if (best === null || oldestFirst(prebuild, best) < 0) best = prebuild;
   }
   return best;
 }
@@ -46,18 +58,23 @@ export interface ParameterizedPreset {
  *   [{ id: "small", parameters: { region: "eu" } }, { id: "large", parameters: { region: "eu", size: "xl" } }],
  *   { region: "eu", size: "xl", editor: "vim" },
  * ); // → the "large" preset
+ * @throws {ArgumentValidationError} when `parameters` is not an object of strings, or a preset's parameters are not.
  */
 export function findMatchingPreset<P extends ParameterizedPreset>(
   presets: readonly P[],
   parameters: Readonly<Record<string, string>>,
 ): P | null {
+  if (!parametersRule.is(parameters) || !parameterizedPresets.is(presets)) {
+    const issues = [...issuesOf(parameterizedPresets, presets, "presets", ["presets"]), ...issuesOf(parametersRule, parameters, "parameters", ["parameters"])];
+    throw new ArgumentValidationError("findMatchingPreset arguments", issues);
+  }
   let best: P | null = null;
   let bestSize = -1;
   for (const preset of presets) {
     const entries = Object.entries(preset.parameters);
     const fits = entries.every(([name, value]) => Object.hasOwn(parameters, name) && parameters[name] === value);
     if (!fits) continue;
-    if (entries.length > bestSize || (entries.length === bestSize && best !== null && _compareIds(preset.id, best.id) < 0)) {
+    if (entries.length > bestSize || (entries.length === bestSize && best !== null && compareIds(preset.id, best.id) < 0)) {
       best = preset;
       bestSize = entries.length;
     }

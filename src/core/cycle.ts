@@ -1,337 +1,169 @@
 /**
  * A whole reconciliation cycle (SPEC §6): group the global snapshot by preset in one pass,
- * validate, skip what needs nothing, plan the rest, and share the create budget fairly.
+ * validate, skip what needs nothing, plan the rest, share the create budget fairly, and say what
+ * the runtime must record and when it must plan again.
  */
 
-import { _actionsOf, _canSkip, _createReason } from "./actions.js";
-import { _allocateBudget, type BudgetRequest } from "./budget.js";
-import { SnapshotValidationError, type ValidationIssue } from "./errors.js";
-import { _evaluate, _inactiveBecause, type Evaluation } from "./state.js";
+import { canSkip, decide, failedValidation, type Decision } from "./actions.js";
+import { allocateBudget, type BudgetRequest } from "./budget.js";
+import { SnapshotValidationError } from "./errors.js";
+import { groupSnapshot, snapshotOf, type Group } from "./grouping.js";
+import { nextMemory } from "./memory.js";
+import { nextChangeMs, type ScheduleScans } from "./next-change.js";
+import { resolvePolicy, type ResolvedPolicy } from "./policy.js";
+import { createReason, plural, type CreateCut } from "./reasons.js";
+import { evaluate, inactiveBecause, type Evaluation } from "./state.js";
 import type {
-  Backoff,
   Clock,
   CyclePlan,
   GlobalSnapshot,
   InvalidPreset,
-  Preset,
   PresetPlan,
   PresetSnapshot,
+  PresetStatus,
+  PresetStatusTransition,
   ReconcilePolicy,
   ReconciliationAction,
-  RunningPrebuild,
 } from "./types.js";
-import {
-  _checkArray,
-  _checkBackoff,
-  _checkCount,
-  _checkId,
-  _checkObject,
-  _checkPreset,
-  _isRecord,
-  _isValidPreset,
-  _checkRunning,
-  _readClock,
-  _resolvePolicy,
-  type ResolvedPolicy,
-} from "./validate.js";
-
-/** The rows of one preset, gathered in the single pass over the global snapshot. */
-interface Group {
-  readonly presetId: string;
-  preset: Preset | null;
-  readonly issues: ValidationIssue[];
-  readonly running: RunningPrebuild[];
-  readonly inProgress: { start: number; stop: number; delete: number };
-  pendingNonActive: number;
-  backoff: Backoff | null;
-  backoffPath: string | null;
-  hardLimited: boolean;
-}
-
-function newGroup(presetId: string): Group {
-  return {
-    presetId,
-    preset: null,
-    issues: [],
-    running: [],
-    inProgress: { start: 0, stop: 0, delete: 0 },
-    pendingNonActive: 0,
-    backoff: null,
-    backoffPath: null,
-    hardLimited: false,
-  };
-}
-
-const TRANSITIONS = new Set(["start", "stop", "delete"]);
-const LISTS = ["presets", "running", "inProgress", "pendingNonActive", "backoffs", "hardLimitedPresetIds"] as const;
-
-/** Groups every row under its preset, recording each problem under the preset it concerns. */
-class Grouping {
-  readonly groups = new Map<string, Group>();
-  /** Groups for ids that no preset has, in the order they were first named. */
-  readonly unknown = new Map<string, Group>();
-  /** Presets without a usable id, reported under their path. */
-  readonly unnamed: InvalidPreset[] = [];
-
-  addPreset(preset: Preset, index: number): void {
-    if (_isValidPreset(preset) && !this.groups.has(preset.id)) {
-      const group = newGroup(preset.id);
-      group.preset = preset;
-      this.groups.set(preset.id, group);
-      return;
-    }
-    const path = `presets[${index}]`;
-    const issues: ValidationIssue[] = [];
-    _checkPreset(preset, path, issues);
-    const id: unknown = typeof preset === "object" && preset !== null ? preset.id : undefined;
-    if (typeof id !== "string" || id === "") {
-      this.unnamed.push({ presetId: path, error: new SnapshotValidationError(issues, path) });
-      return;
-    }
-    const existing = this.groups.get(id);
-    if (existing !== undefined) {
-      existing.issues.push({ path: `${path}.id`, message: `duplicate preset id "${id}"` });
-      return;
-    }
-    const group = newGroup(id);
-    group.preset = preset;
-    group.issues.push(...issues);
-    this.groups.set(id, group);
-  }
-
-  /** The group a row belongs to; an unknown preset id gets a group of its own and an issue. */
-  groupOf(presetId: unknown, path: string, rowIssues: ValidationIssue[]): Group | null {
-    if (typeof presetId !== "string" || presetId === "") return null;
-    const known = this.groups.get(presetId);
-    if (known !== undefined) return known;
-    let unknown = this.unknown.get(presetId);
-    if (unknown === undefined) {
-      unknown = newGroup(presetId);
-      this.unknown.set(presetId, unknown);
-    }
-    rowIssues.push({ path, message: `names preset "${presetId}", which is not in presets` });
-    return unknown;
-  }
-
-  /** Files a row's issues under its group; a row that names no preset is reported under its own path. */
-  file(group: Group | null, issues: readonly ValidationIssue[], rowPath: string): void {
-    if (issues.length === 0) return;
-    if (group !== null) group.issues.push(...issues);
-    else this.unnamed.push({ presetId: rowPath, error: new SnapshotValidationError(issues, rowPath) });
-  }
-}
-
-/** The checks of `_checkRunning`, as one allocation-free predicate for the common case. */
-function isValidRunningRow(row: unknown): row is RunningPrebuild {
-  if (typeof row !== "object" || row === null) return false;
-  const { id, presetId, createdAt, ready } = row as Record<string, unknown>;
-  return typeof id === "string" && id !== "" && typeof presetId === "string" && presetId !== "" && createdAt instanceof Date && !Number.isNaN(createdAt.getTime()) && typeof ready === "boolean";
-}
-
-function groupSnapshot(global: GlobalSnapshot): Grouping {
-  const shape: ValidationIssue[] = [];
-  if (_checkObject(global, "snapshot", shape)) {
-    for (const list of LISTS) _checkArray(global[list], list, shape);
-  }
-  if (shape.length > 0) throw new SnapshotValidationError(shape);
-
-  const grouping = new Grouping();
-  global.presets.forEach((preset, index) => grouping.addPreset(preset, index));
-
-  // Rows are validated without building a single path string; only a row that fails a check, or
-  // repeats an id, takes the slow path that names the field.
-  // Ids seen so far: one hash operation per row (add, then compare sizes); where a repeated id was
-  // first seen is looked up only when one repeats, which valid input never does.
-  const seen = new Set<string>();
-  // Where each id was first seen, indexed only when an id repeats (valid input never pays for it),
-  // and then only over the rows not indexed yet: each row is indexed at most once.
-  const rows = global.running;
-  const firstIndexById = new Map<string, number>();
-  let indexed = 0;
-  const firstIndexOf = (id: string, before: number): number => {
-    for (; indexed < before; indexed += 1) {
-      const candidate: unknown = rows[indexed];
-      if (_isRecord(candidate) && typeof candidate["id"] === "string" && !firstIndexById.has(candidate["id"])) firstIndexById.set(candidate["id"], indexed);
-    }
-    return firstIndexById.get(id) ?? -1;
-  };
-  for (let index = 0; index < rows.length; index += 1) {
-    const row: unknown = rows[index];
-    if (isValidRunningRow(row)) {
-      const group = grouping.groups.get(row.presetId);
-      const size = seen.size;
-      if (group !== undefined && seen.add(row.id).size > size) {
-        group.running.push(row);
-        continue;
-      }
-    }
-    const path = `running[${index}]`;
-    const issues: ValidationIssue[] = [];
-    _checkRunning(row, path, issues);
-    const group = grouping.groupOf(_isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
-    if (_isRecord(row) && typeof row["id"] === "string") {
-      const firstIndex = firstIndexOf(row["id"], index);
-      seen.add(row["id"]);
-      if (firstIndex !== -1) {
-        const firstRow: unknown = rows[firstIndex];
-        const firstPresetId = _isRecord(firstRow) ? firstRow["presetId"] : undefined;
-        const firstGroup = typeof firstPresetId === "string" ? (grouping.groups.get(firstPresetId) ?? grouping.unknown.get(firstPresetId) ?? null) : null;
-        const message = `duplicate prebuild id "${row["id"]}", also at running[${firstIndex}]`;
-        issues.push({ path: `${path}.id`, message });
-        if (firstGroup !== group) grouping.file(firstGroup, [{ path: `running[${firstIndex}].id`, message: `duplicate prebuild id "${row["id"]}", also at ${path}` }], `running[${firstIndex}]`);
-      }
-    }
-    grouping.file(group, issues, path);
-    if (issues.length === 0 && group !== null) group.running.push(row as RunningPrebuild);
-  }
-
-  global.inProgress.forEach((row: unknown, index) => {
-    const path = `inProgress[${index}]`;
-    const issues: ValidationIssue[] = [];
-    if (_checkObject(row, path, issues)) {
-      _checkId(row["presetId"], `${path}.presetId`, issues);
-      if (typeof row["transition"] !== "string" || !TRANSITIONS.has(row["transition"])) {
-        issues.push({ path: `${path}.transition`, message: `must be "start", "stop" or "delete", got ${JSON.stringify(row["transition"]) ?? "nothing"}` });
-      }
-      _checkCount(row["count"], `${path}.count`, issues);
-    }
-    const group = grouping.groupOf(_isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
-    grouping.file(group, issues, path);
-    if (issues.length === 0 && group !== null && _isRecord(row)) {
-      group.inProgress[row["transition"] as "start" | "stop" | "delete"] += row["count"] as number;
-    }
-  });
-
-  global.pendingNonActive.forEach((row: unknown, index) => {
-    const path = `pendingNonActive[${index}]`;
-    const issues: ValidationIssue[] = [];
-    if (_checkObject(row, path, issues)) {
-      _checkId(row["presetId"], `${path}.presetId`, issues);
-      _checkCount(row["count"], `${path}.count`, issues);
-    }
-    const group = grouping.groupOf(_isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
-    grouping.file(group, issues, path);
-    if (issues.length === 0 && group !== null && _isRecord(row)) group.pendingNonActive += row["count"] as number;
-  });
-
-  global.backoffs.forEach((row: unknown, index) => {
-    const path = `backoffs[${index}]`;
-    const issues: ValidationIssue[] = [];
-    if (_checkObject(row, path, issues)) {
-      _checkId(row["presetId"], `${path}.presetId`, issues);
-      _checkBackoff(row, path, issues);
-    }
-    const group = grouping.groupOf(_isRecord(row) ? row["presetId"] : undefined, `${path}.presetId`, issues);
-    if (group !== null && group.backoffPath !== null) {
-      issues.push({ path, message: `second backoff row for preset "${group.presetId}", the first is ${group.backoffPath}` });
-    }
-    if (group !== null && group.backoffPath === null) group.backoffPath = path;
-    grouping.file(group, issues, path);
-    if (issues.length === 0 && group !== null && _isRecord(row)) {
-      group.backoff = { failedBuilds: row["failedBuilds"] as number, lastBuildAt: row["lastBuildAt"] as Date };
-    }
-  });
-
-  global.hardLimitedPresetIds.forEach((presetId: unknown, index) => {
-    const path = `hardLimitedPresetIds[${index}]`;
-    const issues: ValidationIssue[] = [];
-    _checkId(presetId, path, issues);
-    const group = grouping.groupOf(presetId, path, issues);
-    grouping.file(group, issues, path);
-    if (issues.length === 0 && group !== null) group.hardLimited = true;
-  });
-
-  return grouping;
-}
-
-function snapshotOf(group: Group, preset: Preset): PresetSnapshot {
-  return {
-    preset,
-    running: group.running,
-    inProgress: group.inProgress,
-    pendingNonActive: group.pendingNonActive,
-    backoff: group.backoff,
-    hardLimited: group.hardLimited,
-  };
-}
+import { readClock } from "./validate/index.js";
 
 interface Planned {
   readonly snapshot: PresetSnapshot;
   readonly evaluation: Evaluation;
-  readonly actions: ReconciliationAction[];
+  readonly decision: Decision;
+  actions: ReconciliationAction[];
 }
 
-function applyBudget(planned: Planned[], budget: number): void {
+/** The limit on creates this cycle, and how a cut names it. */
+function createLimit(planned: readonly Planned[], policy: ResolvedPolicy): { readonly budget: number; readonly limit: string } | null {
+  let budget: number | null = policy.maxCreatesPerCycle;
+  let limit = budget === null ? "" : `the cycle budget of ${plural(budget, "create")}`;
+  if (policy.maxCreatesInFlight !== null) {
+    let inFlight = 0;
+    for (const plan of planned) if (plan.evaluation.inactiveBecause === null) inFlight += plan.evaluation.state.starting;
+    const room = Math.max(0, policy.maxCreatesInFlight - inFlight);
+    if (budget === null || room < budget) {
+      budget = room;
+      limit = `the limit of ${plural(policy.maxCreatesInFlight, "create")} in flight (${inFlight} in flight now)`;
+    }
+  }
+  return budget === null ? null : { budget, limit };
+}
+
+/** Cuts creates to the cycle's limits, sharing them by the largest missing fraction first. */
+function applyCreateLimit(planned: Planned[], policy: ResolvedPolicy): void {
+  const limit = createLimit(planned, policy);
+  if (limit === null) return;
   const requests: BudgetRequest[] = [];
   const owners: { plan: Planned; index: number }[] = [];
   for (const plan of planned) {
     const index = plan.actions.findIndex((action) => action.type === "create");
     const create = plan.actions[index];
     if (create?.type !== "create") continue;
-    requests.push({ presetId: plan.snapshot.preset.id, requested: create.count, desired: plan.evaluation.state.desired });
+    requests.push({ presetId: plan.snapshot.preset.id, requested: create.count, desired: Math.max(plan.evaluation.state.desired, create.count) });
     owners.push({ plan, index });
   }
-  const grants = _allocateBudget(requests, budget);
+  const grants = allocateBudget(requests, limit.budget);
   owners.forEach(({ plan, index }, position) => {
     const granted = grants[position] ?? 0;
-    const requested = requests[position]?.requested ?? 0;
-    if (granted === requested) return;
+    const create = plan.actions[index];
+    if (create?.type !== "create" || granted === create.count) return;
     if (granted === 0) {
       plan.actions.splice(index, 1);
       return;
     }
-    plan.actions[index] = {
-      type: "create",
-      count: granted,
-      reason: _createReason(plan.snapshot, plan.evaluation, granted, { requested, budget }),
-    };
+    const cut: CreateCut = { requested: create.count, limit: limit.limit };
+    plan.actions[index] = { type: "create", count: granted, reason: createReason(plan.snapshot, plan.evaluation, granted, cut) };
   });
 }
 
-/** A cycle plan together with the per-preset snapshots of the presets it planned, in the same order. */
-export interface DetailedCyclePlan {
-  readonly plan: CyclePlan;
-  readonly snapshots: readonly PresetSnapshot[];
+/** The status to record for a preset now, given what the snapshot shows. */
+function statusNow(group: Group, snapshot: PresetSnapshot): PresetStatus {
+  if (failedValidation(snapshot)) return "validationFailed";
+  return group.hardLimited ? "hardLimited" : "normal";
 }
 
-/** Plans a cycle and keeps the grouped snapshots, for the runtime (which also needs them). */
-export function _planCycleDetailed(global: GlobalSnapshot, nowMs: number, policy: ResolvedPolicy): DetailedCyclePlan {
+function planOf(plan: Planned, nowMs: number, policy: ResolvedPolicy, scans: ScheduleScans): PresetPlan {
+  const { snapshot, evaluation, decision, actions } = plan;
+  let created = 0;
+  const deleted: string[] = [];
+  for (const action of actions) {
+    if (action.type === "create") created += action.count;
+    else if (action.type === "delete") deleted.push(...action.workspaceIds);
+  }
+  const next = nextChangeMs(snapshot, evaluation, decision, policy, scans);
+  return {
+    presetId: snapshot.preset.id,
+    preset: snapshot.preset,
+    state: evaluation.state,
+    actions,
+    blocked: decision.blocked,
+    blockedReason: decision.blockedReason,
+    nextChangeAt: next === null ? null : new Date(next),
+    memory: nextMemory(
+      {
+        memory: evaluation.memory,
+        settled: evaluation.settled,
+        nowMs,
+        starting: snapshot.inProgress.start,
+        running: snapshot.running,
+        desired: evaluation.state.desired,
+        created,
+        deleted,
+        window: decision.window,
+      },
+      policy,
+    ),
+  };
+}
+
+/** Plans a cycle at `nowMs` with a resolved policy. */
+export function planAt(global: GlobalSnapshot, nowMs: number, policy: ResolvedPolicy): CyclePlan {
   const grouping = groupSnapshot(global);
   const invalid: InvalidPreset[] = [...grouping.unnamed];
   const planned: Planned[] = [];
+  const statusChanges: PresetStatusTransition[] = [];
   for (const group of grouping.groups.values()) {
     const preset = group.preset;
     if (preset === null) continue;
-    if (group.issues.length > 0) {
-      invalid.push({ presetId: group.presetId, error: new SnapshotValidationError(group.issues, group.presetId) });
+    if (!group.issues.empty) {
+      invalid.push({ presetId: group.presetId, error: new SnapshotValidationError(group.issues.issues, group.presetId) });
       continue;
     }
     const snapshot = snapshotOf(group, preset);
-    if (_canSkip(snapshot, _inactiveBecause(preset) === null)) continue;
-    const evaluation = _evaluate(snapshot, nowMs);
-    planned.push({ snapshot, evaluation, actions: _actionsOf(snapshot, evaluation, policy) });
+    try {
+      const status = statusNow(group, snapshot);
+      const recorded = group.recordedStatus?.status ?? "normal";
+      // A validationFailed status is recorded by the runtime when a create fails permanently, never from a snapshot.
+      if (status !== recorded && status !== "validationFailed") statusChanges.push({ presetId: preset.id, preset, from: recorded, to: status });
+      if (canSkip(snapshot, inactiveBecause(preset) === null)) continue;
+      const evaluation = evaluate(snapshot, nowMs, policy);
+      const decision = decide(snapshot, evaluation, policy);
+      planned.push({ snapshot, evaluation, decision, actions: decision.actions });
+    } catch (error) {
+      // Validation lets through only what the rules can plan; this is the last line for anything
+      // unforeseen, so that one preset never takes the others down with it.
+      const message = `could not be planned: ${error instanceof Error ? error.message : "unknown error"}`;
+      invalid.push({ presetId: group.presetId, error: new SnapshotValidationError([{ path: `presets[${group.index}]`, message }], group.presetId) });
+    }
   }
   for (const group of grouping.unknown.values()) {
-    invalid.push({ presetId: group.presetId, error: new SnapshotValidationError(group.issues, group.presetId) });
+    invalid.push({ presetId: group.presetId, error: new SnapshotValidationError(group.issues.issues, group.presetId) });
   }
-  if (policy.maxCreatesPerCycle !== null) applyBudget(planned, policy.maxCreatesPerCycle);
-  const presets: PresetPlan[] = planned.map(({ snapshot, evaluation, actions }) => ({
-    presetId: snapshot.preset.id,
-    state: evaluation.state,
-    actions,
-    blocked: snapshot.hardLimited ? "hardLimited" : null,
-  }));
-  return {
-    plan: { presets, presetsTotal: global.presets.length, presetsReconciled: presets.length, invalid },
-    snapshots: planned.map((entry) => entry.snapshot),
-  };
+  applyCreateLimit(planned, policy);
+  const scans: ScheduleScans = new Map();
+  const presets = planned.map((plan) => planOf(plan, nowMs, policy, scans));
+  let nextChangeAt: Date | null = null;
+  for (const plan of presets) if (plan.nextChangeAt !== null && (nextChangeAt === null || plan.nextChangeAt < nextChangeAt)) nextChangeAt = plan.nextChangeAt;
+  return { presets, presetsTotal: global.presets.length, presetsReconciled: presets.length, invalid, nextChangeAt, statusChanges };
 }
 
 /**
  * Plans one reconciliation cycle over every preset: groups the global snapshot by preset in one
  * pass (O(presets + rows)), reports invalid presets and rows naming unknown presets in `invalid`
- * without stopping the others, leaves out presets that {@link canSkipReconciliation}, and shares
- * `policy.maxCreatesPerCycle` fairly between the presets that need creates.
+ * without stopping the others, leaves out presets that {@link canSkipReconciliation}, shares
+ * `policy.maxCreatesPerCycle` and `policy.maxCreatesInFlight` fairly between the presets that need
+ * creates, and says which recorded statuses must change and when to plan again.
  *
  * @throws {SnapshotValidationError} only when the snapshot as a whole is unusable (not an object, or
  *   a list missing); the problems of one preset, or of a row that names no preset, land in `invalid`.
@@ -342,6 +174,21 @@ export function _planCycleDetailed(global: GlobalSnapshot, nowMs: number, policy
  * for (const { presetId, error } of plan.invalid) console.error(presetId, error.issues);
  */
 export function planCycle(global: GlobalSnapshot, clock: Clock, policy?: Partial<ReconcilePolicy>): CyclePlan {
-  const resolved = _resolvePolicy(policy);
-  return _planCycleDetailed(global, _readClock(clock), resolved).plan;
+  const resolved = resolvePolicy(policy);
+  return planAt(global, readClock(clock), resolved);
+}
+
+/**
+ * {@link nextChangeAt} over a whole cycle: the earliest instant at which the plan of any valid
+ * preset could change with the snapshot unchanged, or `null` when nothing is due; the same as
+ * `planCycle(…).nextChangeAt`. A host loop can sleep until then (or until its own interval,
+ * whichever comes first).
+ *
+ * @throws {SnapshotValidationError} when the snapshot as a whole is unusable (see {@link planCycle}).
+ * @example
+ * const wakeAt = nextCycleChangeAt(snapshot, clock);
+ * const sleepMs = Math.min(intervalMs, wakeAt === null ? intervalMs : wakeAt.getTime() - Date.now());
+ */
+export function nextCycleChangeAt(global: GlobalSnapshot, clock: Clock, policy?: Partial<ReconcilePolicy>): Date | null {
+  return planAt(global, readClock(clock), resolvePolicy(policy)).nextChangeAt;
 }

@@ -3,7 +3,7 @@
 import type { ReconciliationAction } from "./types.js";
 
 /**
- * A one-line summary of what an action does: `create 2`, `delete ws-1, ws-2`,
+ * A one-line summary of what an action does: `create 2`, `create 1 (probe)`, `delete ws-1, ws-2`,
  * `backoff until 2025-06-02T10:01:00.000Z`, `cancelPending 3`.
  *
  * @example
@@ -12,7 +12,7 @@ import type { ReconciliationAction } from "./types.js";
 export function describeAction(action: ReconciliationAction): string {
   switch (action.type) {
     case "create":
-      return `create ${action.count}`;
+      return action.probe === true ? `create ${action.count} (probe)` : `create ${action.count}`;
     case "delete":
       return `delete ${action.workspaceIds.join(", ")}`;
     case "backoff":

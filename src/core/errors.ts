@@ -62,3 +62,28 @@ export class PolicyValidationError extends Error {
     this.issues = issues;
   }
 }
+
+/**
+ * Thrown when an argument of a helper or of the Reconciler is unusable (a claim request without
+ * parameters, an id with a NUL byte). `issues` names every bad field.
+ *
+ * @example
+ * try {
+ *   await reconciler.claim(request);
+ * } catch (error) {
+ *   if (error instanceof ArgumentValidationError) return response.status(400).json(error.issues);
+ *   throw error;
+ * }
+ */
+export class ArgumentValidationError extends Error {
+  /** Stable machine-readable code. */
+  readonly code = "ARGUMENT_INVALID" as const;
+  /** Every problem found; never empty. */
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(subject: string, issues: readonly ValidationIssue[]) {
+    super(summarize(`invalid ${subject}`, issues));
+    this.name = "ArgumentValidationError";
+    this.issues = issues;
+  }
+}

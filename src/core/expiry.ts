@@ -3,6 +3,7 @@
  * the preset's last invalidation.
  */
 
+import { addMs } from "./instant.js";
 import type { Preset, RunningPrebuild } from "./types.js";
 
 /** The prebuilds of one preset split by expiry. */
@@ -24,18 +25,18 @@ function isInvalidated(preset: Preset, prebuild: RunningPrebuild): boolean {
 }
 
 /** Whether `prebuild` is expired at `nowMs` under `preset`'s TTL and invalidation. */
-export function _isExpired(preset: Preset, prebuild: RunningPrebuild, nowMs: number): boolean {
+export function isExpired(preset: Preset, prebuild: RunningPrebuild, nowMs: number): boolean {
   const ttl = ttlMs(preset);
   return (ttl !== null && nowMs - prebuild.createdAt.getTime() > ttl) || isInvalidated(preset, prebuild);
 }
 
-/** Splits a preset's running prebuilds into unexpired and expired ones, keeping their order. */
 const NONE: readonly RunningPrebuild[] = Object.freeze([]);
 
-export function _splitByExpiry(preset: Preset, running: readonly RunningPrebuild[], nowMs: number): ExpirySplit {
+/** Splits a preset's running prebuilds into unexpired and expired ones, keeping their order. */
+export function splitByExpiry(preset: Preset, running: readonly RunningPrebuild[], nowMs: number): ExpirySplit {
   // Most presets have nothing expired: then the input list itself is the unexpired list, and a
   // cycle over a million prebuilds allocates no second copy of it.
-  if (!running.some((prebuild) => _isExpired(preset, prebuild, nowMs))) return { unexpired: running, expired: NONE, invalidated: 0 };
+  if (!running.some((prebuild) => isExpired(preset, prebuild, nowMs))) return { unexpired: running, expired: NONE, invalidated: 0 };
   const unexpired: RunningPrebuild[] = [];
   const expired: RunningPrebuild[] = [];
   let invalidated = 0;
@@ -43,7 +44,7 @@ export function _splitByExpiry(preset: Preset, running: readonly RunningPrebuild
     if (isInvalidated(preset, prebuild)) {
       expired.push(prebuild);
       invalidated += 1;
-    } else if (_isExpired(preset, prebuild, nowMs)) expired.push(prebuild);
+    } else if (isExpired(preset, prebuild, nowMs)) expired.push(prebuild);
     else unexpired.push(prebuild);
   }
   return { unexpired, expired, invalidated };
@@ -53,10 +54,11 @@ export function _splitByExpiry(preset: Preset, running: readonly RunningPrebuild
  * The first instant after `nowMs` at which one of `unexpired` becomes expired by age
  * (the millisecond after its TTL runs out), or `null` when none ever does.
  */
-export function _nextExpiry(preset: Preset, unexpired: readonly RunningPrebuild[]): number | null {
+export function nextExpiry(preset: Preset, unexpired: readonly RunningPrebuild[]): number | null {
   const ttl = ttlMs(preset);
   if (ttl === null || unexpired.length === 0) return null;
   let earliest = Infinity;
-  for (const prebuild of unexpired) earliest = Math.min(earliest, prebuild.createdAt.getTime() + ttl + 1);
+  // Saturating: a TTL of Number.MAX_SAFE_INTEGER seconds expires at the end of time, not at NaN.
+  for (const prebuild of unexpired) earliest = Math.min(earliest, addMs(prebuild.createdAt.getTime(), ttl + 1));
   return earliest;
 }

@@ -1,54 +1,69 @@
-/** When a preset's decision can next change with its snapshot unchanged (SPEC §6). */
+/** When a preset's decision can next change with its snapshot unchanged (SPEC §6, §11, §12). */
 
-import { _nextExpiry } from "./expiry.js";
-import { _nextScheduleChange } from "./schedule.js";
-import { _evaluate } from "./state.js";
-import { _planCycleDetailed } from "./cycle.js";
-import type { Clock, GlobalSnapshot, PresetSnapshot, ReconcilePolicy } from "./types.js";
-import { _assertValidSnapshot, _readClock, _resolvePolicy, type ResolvedPolicy } from "./validate.js";
+import { decide, type Decision } from "./actions.js";
+import { backoffUntilMs } from "./backoff.js";
+import { nextDemandChange } from "./demand.js";
+import { nextExpiry } from "./expiry.js";
+import { resolvePolicy, type ResolvedPolicy } from "./policy.js";
+import { nextScheduledTargetChange } from "./schedule.js";
+import { evaluate, type Evaluation } from "./state.js";
+import { readsClock, readsDemand } from "./target.js";
+import { nextWallHour } from "./timezone.js";
+import type { Clock, PresetSnapshot, ReconcilePolicy } from "./types.js";
+import { assertValidSnapshot, readClock } from "./validate/index.js";
 
-function scheduleChange(snapshot: PresetSnapshot, nowMs: number, scans: Map<string, number | null> | undefined): number | null {
+/** Schedule scans shared by the presets of one cycle that have the same schedules. */
+export type ScheduleScans = Map<string, number | null>;
+
+function scheduleChange(snapshot: PresetSnapshot, nowMs: number, scans: ScheduleScans | undefined): number | null {
   const { scheduling, desiredInstances } = snapshot.preset;
-  if (scans === undefined || scheduling === null || scheduling === undefined) return _nextScheduleChange(snapshot.preset, nowMs);
-  const key = JSON.stringify([scheduling.timezone, desiredInstances, scheduling.schedules.map((schedule) => [schedule.cron, schedule.instances])]);
+  if (scans === undefined || scheduling === null || scheduling === undefined) return nextScheduledTargetChange(snapshot.preset, nowMs);
+  const key = JSON.stringify([scheduling.timezone, scheduling.leadTimeSeconds ?? 0, desiredInstances, scheduling.schedules.map((schedule) => [schedule.cron, schedule.instances])]);
   let change = scans.get(key);
   if (change === undefined) {
-    change = _nextScheduleChange(snapshot.preset, nowMs);
+    change = nextScheduledTargetChange(snapshot.preset, nowMs);
     scans.set(key, change);
   }
   return change;
 }
 
-/** The next change of a validated snapshot, in epoch milliseconds, or `null`. */
-export function _nextChangeMs(
-  snapshot: PresetSnapshot,
-  nowMs: number,
-  policy: ResolvedPolicy,
-  scheduleScans?: Map<string, number | null>,
-): number | null {
-  const evaluation = _evaluate(snapshot, nowMs);
+/** The next change of a validated, evaluated and decided snapshot, in epoch milliseconds, or `null`. */
+export function nextChangeMs(snapshot: PresetSnapshot, evaluation: Evaluation, decision: Decision, policy: ResolvedPolicy, scans?: ScheduleScans): number | null {
   // An inactive preset deletes everything it has whatever the time: nothing it decides can change.
   if (evaluation.inactiveBecause !== null) return null;
-  const candidates: number[] = [];
-  const schedule = scheduleChange(snapshot, nowMs, scheduleScans);
-  if (schedule !== null) candidates.push(schedule);
-  const expiry = _nextExpiry(snapshot.preset, evaluation.split.unexpired);
-  if (expiry !== null) candidates.push(expiry);
-  const backoff = snapshot.backoff;
-  if (backoff !== null && backoff.failedBuilds > 0 && !snapshot.hardLimited) {
-    const until = backoff.lastBuildAt.getTime() + backoff.failedBuilds * policy.backoffIntervalMs;
+  const { nowMs, settled, memory, target } = evaluation;
+  let earliest: number | null = null;
+  const consider = (candidate: number | null) => {
+    if (candidate !== null && candidate > nowMs && (earliest === null || candidate < earliest)) earliest = candidate;
+  };
+  consider(scheduleChange(snapshot, nowMs, scans));
+  consider(nextExpiry(snapshot.preset, evaluation.split.unexpired));
+  if (decision.blocked === null) {
+    const until = backoffUntilMs(snapshot.preset.id, snapshot.backoff, policy);
     // Creates resume the millisecond after `until`.
-    if (nowMs <= until) candidates.push(until + 1);
+    if (until !== null && nowMs <= until) consider(until + 1);
   }
-  return candidates.length === 0 ? null : Math.min(...candidates);
+  consider(decision.probeAtMs);
+  if (target?.expression != null) {
+    if (readsDemand(target.expression)) consider(nextDemandChange(snapshot.claimEvents ?? [], nowMs));
+    if (readsClock(target.expression)) consider(nextWallHour(snapshot.preset.scheduling?.timezone || "UTC", nowMs));
+  }
+  // The largest peak of the stabilization window is the oldest one; surplus can go once it leaves.
+  const peak = settled.desiredPeaks[0];
+  if (peak !== undefined && peak.desired > evaluation.state.desired) consider(peak.at.getTime() + policy.scaleDownStabilizationMs);
+  if (settled.pendingCreates > 0 && memory.expectedCreates !== null) consider(memory.expectedCreates.expiresAt.getTime() + 1);
+  for (const expected of memory.expectedDeletes) if (settled.pendingDeletes.has(expected.workspaceId)) consider(expected.expiresAt.getTime() + 1);
+  return earliest;
 }
 
 /**
  * The earliest instant after now at which {@link calculateActions} could decide differently with
- * the snapshot unchanged: the next schedule boundary where the desired count changes, the next
- * expiry of a running prebuild, or the end of a backoff. Never later than that first change; it
- * may be earlier. Schedules are looked at up to 8 days ahead (a schedule that changes later gives
- * now + 8 days). `null` when nothing is due, so a host can sleep until a snapshot changes.
+ * the snapshot unchanged: the next schedule boundary where the desired count changes (lead time
+ * included), the next expiry of a running prebuild, the end of a backoff, a hard-limit probe
+ * coming due, a claim event leaving a demand window or a new hour (for expressions that read them),
+ * a peak leaving the stabilization window, an expectation expiring. Never later than that first
+ * change; it may be earlier. Schedules are looked at up to 8 days ahead (a schedule that changes
+ * later gives now + 8 days). `null` when nothing is due, so a host can sleep until a snapshot changes.
  *
  * @throws {SnapshotValidationError} when the snapshot is invalid.
  * @example
@@ -56,39 +71,10 @@ export function _nextChangeMs(
  * if (wakeAt !== null) setTimeout(reconcile, wakeAt.getTime() - Date.now());
  */
 export function nextChangeAt(snapshot: PresetSnapshot, clock: Clock, policy?: Partial<ReconcilePolicy>): Date | null {
-  const resolved = _resolvePolicy(policy);
-  _assertValidSnapshot(snapshot);
-  const next = _nextChangeMs(snapshot, _readClock(clock), resolved);
-  return next === null ? null : new Date(next);
-}
-
-/**
- * The earliest next change over many validated snapshots that share one "now". Presets with the
- * same zone, schedules and base count share one schedule scan.
- */
-export function _earliestChangeMs(snapshots: readonly PresetSnapshot[], nowMs: number, policy: ResolvedPolicy): number | null {
-  let earliest: number | null = null;
-  const scheduleScans = new Map<string, number | null>();
-  for (const snapshot of snapshots) {
-    const next = _nextChangeMs(snapshot, nowMs, policy, scheduleScans);
-    if (next !== null && (earliest === null || next < earliest)) earliest = next;
-  }
-  return earliest;
-}
-
-/**
- * {@link nextChangeAt} over a whole cycle: the earliest instant at which the plan of any valid
- * preset could change with the snapshot unchanged, or `null` when nothing is due. A host loop can
- * sleep until then (or until its own interval, whichever comes first).
- *
- * @throws {SnapshotValidationError} when the snapshot as a whole is unusable (see {@link planCycle}).
- * @example
- * const wakeAt = nextCycleChangeAt(snapshot, clock);
- * const sleepMs = Math.min(intervalMs, wakeAt === null ? intervalMs : wakeAt.getTime() - Date.now());
- */
-export function nextCycleChangeAt(global: GlobalSnapshot, clock: Clock, policy?: Partial<ReconcilePolicy>): Date | null {
-  const resolved = _resolvePolicy(policy);
-  const nowMs = _readClock(clock);
-  const next = _earliestChangeMs(_planCycleDetailed(global, nowMs, resolved).snapshots, nowMs, resolved);
+  const resolved = resolvePolicy(policy);
+  assertValidSnapshot(snapshot);
+  const nowMs = readClock(clock);
+  const evaluation = evaluate(snapshot, nowMs, resolved);
+  const next = nextChangeMs(snapshot, evaluation, decide(snapshot, evaluation, resolved), resolved);
   return next === null ? null : new Date(next);
 }

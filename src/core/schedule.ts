@@ -7,7 +7,7 @@ import { type CompiledCron, compileCron, cronMatches, dayMatches } from "./cron.
 import { SnapshotValidationError } from "./errors.js";
 import { nextWallBoundary, offsetTimeline, wallClockAt, wallClockOfShifted, type WallClock } from "./timezone.js";
 import type { PrebuildSchedule, Preset } from "./types.js";
-import { validatePreset } from "./validate.js";
+import { validatePreset } from "./validate/index.js";
 
 const MINUTE_MS = 60_000;
 /** How far ahead `nextChangeAt` looks at schedules (SPEC §6). */
@@ -17,6 +17,8 @@ export const SCHEDULE_HORIZON_MS = 8 * 24 * 60 * MINUTE_MS;
 export interface ScheduledCount {
   readonly count: number;
   readonly schedule: PrebuildSchedule | null;
+  /** With a lead time: the later instant whose count this is (the pool warms up for it); otherwise `null`. */
+  readonly aheadFor: number | null;
 }
 
 interface CompiledSchedule {
@@ -48,14 +50,14 @@ function countAt(compiled: readonly CompiledSchedule[], base: number, wall: Wall
   for (const { schedule, cron } of compiled) {
     if ((winner === null || schedule.instances > winner.instances) && cronMatches(cron, wall)) winner = schedule;
   }
-  return winner === null ? { count: base, schedule: null } : { count: winner.instances, schedule: winner };
+  return winner === null ? { count: base, schedule: null, aheadFor: null } : { count: winner.instances, schedule: winner, aheadFor: null };
 }
 
-/** The scheduled count of a validated preset at `epochMs`. */
-export function _scheduledCount(preset: Preset, epochMs: number): ScheduledCount {
+/** The scheduled count of a validated preset at `epochMs`, without lead time. */
+export function countAtInstant(preset: Preset, epochMs: number): ScheduledCount {
   const scheduling = preset.scheduling;
   if (scheduling === null || scheduling === undefined || scheduling.schedules.length === 0) {
-    return { count: preset.desiredInstances, schedule: null };
+    return { count: preset.desiredInstances, schedule: null, aheadFor: null };
   }
   const wall = wallClockAt(scheduling.timezone, epochMs);
   return countAt(compiledSchedules(scheduling.schedules), preset.desiredInstances, wall);
@@ -77,7 +79,41 @@ export function desiredInstances(preset: Preset, at: Date): number {
   const issues = validatePreset(preset);
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) issues.push({ path: "at", message: "must be a valid Date" });
   if (issues.length > 0) throw new SnapshotValidationError(issues, typeof preset?.id === "string" ? preset.id : null);
-  return _scheduledCount(preset, at.getTime()).count;
+  return scheduledCount(preset, at.getTime()).count;
+}
+
+function leadMs(preset: Preset): number {
+  return (preset.scheduling?.leadTimeSeconds ?? 0) * 1000;
+}
+
+/**
+ * The scheduled target of a validated preset at `epochMs` (SPEC §11): the largest scheduled count
+ * at any instant of `[epochMs, epochMs + lead]`. Without a lead time, the count at `epochMs`.
+ */
+export function scheduledCount(preset: Preset, epochMs: number): ScheduledCount {
+  let best = countAtInstant(preset, epochMs);
+  const lead = leadMs(preset);
+  if (lead === 0) return best;
+  const end = epochMs + lead;
+  // The count changes only at schedule boundaries: visit each one inside the lead window.
+  for (let at = nextScheduleChange(preset, epochMs); at !== null && at <= end; at = nextScheduleChange(preset, at)) {
+    const later = countAtInstant(preset, at);
+    if (later.count > best.count) best = { ...later, aheadFor: at };
+  }
+  return best;
+}
+
+/**
+ * The first instant after `nowMs` at which the scheduled target (lead time included) may change:
+ * a boundary of the schedules themselves (falling edges stay where they are), or a boundary
+ * `lead` ahead (rising edges come that much earlier). May be earlier than the real change, never later.
+ */
+export function nextScheduledTargetChange(preset: Preset, nowMs: number): number | null {
+  const here = nextScheduleChange(preset, nowMs);
+  const lead = leadMs(preset);
+  if (lead === 0 || here === null) return here;
+  const ahead = nextScheduleChange(preset, nowMs + lead);
+  return ahead === null ? here : Math.min(here, ahead - lead);
 }
 
 type Stability = 0 | 1 | 2;
@@ -96,7 +132,7 @@ function stability(cron: CompiledCron, wall: WallClock): Stability {
  * differs from the count at `nowMs`; `nowMs + 8 days` when it does not change within that
  * horizon; `null` when the preset has no schedules.
  */
-export function _nextScheduleChange(preset: Preset, nowMs: number): number | null {
+export function nextScheduleChange(preset: Preset, nowMs: number): number | null {
   const scheduling = preset.scheduling;
   if (scheduling === null || scheduling === undefined || scheduling.schedules.length === 0) return null;
   const compiled = compiledSchedules(scheduling.schedules);

@@ -214,3 +214,13 @@ function zoneName(timeZone: string, instant: Date, offsetMs: number): string {
   }
   return name;
 }
+
+/**
+ * The start of the next wall-clock hour after `epochMs` in `timeZone`. Offset changes happen on
+ * wall-clock hour boundaries of the old offset, so this is never later than the next change of
+ * the wall-clock hour.
+ */
+export function nextWallHour(timeZone: string, epochMs: number): number {
+  const offset = offsetAt(timeZone, Math.floor(epochMs / MINUTE_MS) * MINUTE_MS);
+  return nextWallBoundary(epochMs + offset, "hour") - offset;
+}

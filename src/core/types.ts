@@ -27,6 +27,12 @@ export interface PresetScheduling {
   readonly timezone: string;
   /** The schedules; when several match, the largest `instances` wins. */
   readonly schedules: readonly PrebuildSchedule[];
+  /**
+   * Warm up ahead of the schedules (SPEC §11): the scheduled count at `t` is the largest one at any
+   * instant of `[t, t + leadTimeSeconds]`, so a pool is full when its window opens. Rising edges move
+   * earlier by this much; falling edges stay. Whole seconds; default 0.
+   */
+  readonly leadTimeSeconds?: number;
 }
 
 /** A named set of template parameters on one template version, with a desired number of prebuilds. */
@@ -55,6 +61,13 @@ export interface Preset {
   readonly lastInvalidatedAt?: Date | null;
   /** Schedules that override `desiredInstances` while they match. */
   readonly scheduling?: PresetScheduling | null;
+  /**
+   * A target expression (SPEC §11): when set on an active preset, the desired count is its value
+   * over the pool's state and recent demand instead of the scheduled count, for example
+   * `max(scheduled_target, ceil(claim_rate_30m * 10))`. A failing expression falls back to the
+   * scheduled count, and the state says so.
+   */
+  readonly desiredInstancesExpression?: string | null;
 }
 
 /** A prebuild whose latest build is a successful start. */
@@ -87,6 +100,69 @@ export interface Backoff {
   readonly lastBuildAt: Date;
 }
 
+/** A recorded preset status, without the preset id (see {@link RecordedPresetStatus}). */
+export interface PresetStatusRecord {
+  /** The recorded status. */
+  readonly status: PresetStatus;
+  /** For `"validationFailed"`: the configuration key it failed with; otherwise `null`. */
+  readonly configurationKey: string | null;
+}
+
+/** Creates the runtime asked for that the store may not show yet (SPEC §12, expectations). */
+export interface ExpectedCreates {
+  /** How many creates are not yet visible in the snapshot. */
+  readonly count: number;
+  /** `inProgress.start` when they were asked for: a rise above it is a create becoming visible. */
+  readonly startingBaseline: number;
+  /** The running prebuilds when they were asked for: a new id is a create that became visible and finished. */
+  readonly runningBaseline: readonly string[];
+  /** After this instant the expectation is dropped whatever the snapshot shows. */
+  readonly expiresAt: Date;
+}
+
+/** A delete the runtime asked for that the store still shows as running. */
+export interface ExpectedDelete {
+  /** The workspace asked to be deleted. */
+  readonly workspaceId: string;
+  /** After this instant the expectation is dropped. */
+  readonly expiresAt: Date;
+}
+
+/** One desired count kept for scale-down stabilization. */
+export interface DesiredSample {
+  /** When it was the desired count. */
+  readonly at: Date;
+  /** The desired count then. */
+  readonly desired: number;
+}
+
+/**
+ * What the runtime remembers about one preset between cycles, handed back to the core as input so
+ * that the core stays pure (SPEC §11, §12). Every plan returns the next value; a host using the
+ * core alone may keep it or pass nothing.
+ */
+export interface PresetMemory {
+  /** Creates asked for and not yet visible, or `null`. */
+  readonly expectedCreates: ExpectedCreates | null;
+  /** Deletes asked for whose prebuilds the snapshot still shows. */
+  readonly expectedDeletes: readonly ExpectedDelete[];
+  /**
+   * Recent desired counts for scale-down stabilization: only those that can still be the largest
+   * of the window (each smaller than the one before), oldest first.
+   */
+  readonly desiredPeaks: readonly DesiredSample[];
+  /** Slow start: how many creates may be in flight at once for this preset. */
+  readonly createWindow: number;
+  /** Slow start: whether creates were made since the window last grew. */
+  readonly createWindowUsed: boolean;
+}
+
+/** A {@link PresetMemory} in a {@link GlobalSnapshot}, with the preset it belongs to. */
+export interface PresetMemoryRow extends PresetMemory {
+  /** The preset. */
+  readonly presetId: string;
+}
+
 /** Everything the core needs to know about one preset at one moment. */
 export interface PresetSnapshot {
   /** The preset itself. */
@@ -101,6 +177,12 @@ export interface PresetSnapshot {
   readonly backoff: Backoff | null;
   /** Whether the last N creates all failed (N being the host's hard limit). */
   readonly hardLimited: boolean;
+  /** Claims and misses of this preset's pool in the last two hours; absent: none. */
+  readonly claimEvents?: readonly ClaimEvent[];
+  /** The status the host recorded for the preset; absent or `null`: `"normal"`. */
+  readonly recordedStatus?: PresetStatusRecord | null;
+  /** What the runtime remembers about the preset; absent or `null`: nothing. */
+  readonly memory?: PresetMemory | null;
 }
 
 /** One row of in-progress builds in a {@link GlobalSnapshot}. */
@@ -140,18 +222,14 @@ export interface ClaimEvent {
 /** The status a host records for a preset, so that transitions are noticed once (SPEC §10, §12). */
 export type PresetStatus = "normal" | "hardLimited" | "validationFailed";
 
-/** A preset status as the host recorded it. */
-export interface RecordedPresetStatus {
-  /** The preset. */
+/**
+ * A preset status as the host recorded it. For `"validationFailed"`, `configurationKey` is the
+ * `presetConfigurationKey` of the configuration that could not build: the block lifts by itself
+ * once the preset's configuration has another key.
+ */
+export interface RecordedPresetStatus extends PresetStatusRecord {
+  /** The preset; presets without a row are `"normal"`. */
   readonly presetId: string;
-  /** Its recorded status; presets without a row are `"normal"`. */
-  readonly status: PresetStatus;
-  /**
-   * For `"validationFailed"`: the {@link presetConfigurationKey} of the configuration that could not
-   * build; the block lifts by itself once the preset's configuration no longer has this key.
-   * `null` for the other statuses.
-   */
-  readonly configurationKey: string | null;
 }
 
 /** The state of every preset, as a host's store reads it in one consistent read. */
@@ -172,14 +250,55 @@ export interface GlobalSnapshot {
   readonly claimEvents?: readonly ClaimEvent[];
   /** The statuses the host recorded; absent: every preset is `"normal"`. */
   readonly recordedStatuses?: readonly RecordedPresetStatus[];
+  /** What the runtime remembers about presets (see {@link PresetMemory}); absent: nothing. */
+  readonly memory?: readonly PresetMemoryRow[];
 }
 
-/** Knobs of the decision rules. */
+/** How the wait after failed creates grows (SPEC §12). */
+export type BackoffPolicy =
+  | {
+      /** `until = lastBuildAt + failedBuilds × backoffIntervalMs` (the Go system's rule). */
+      readonly kind: "linear";
+    }
+  | {
+      /**
+       * `until = lastBuildAt + min(capMs, backoffIntervalMs × 2^(failedBuilds − 1))`, shortened by
+       * up to `jitter` of itself, by an amount derived from the preset id and the failure count (so
+       * every replica computes the same instant and presets that failed together retry apart).
+       */
+      readonly kind: "exponential";
+      /** The longest wait, in milliseconds. */
+      readonly capMs: number;
+      /** The largest fraction of the wait taken off by jitter, from 0 to 1; default 0.2. */
+      readonly jitter?: number;
+    };
+
+/** Knobs of the decision rules. Every field has a default; an unknown field is an error. */
 export interface ReconcilePolicy {
-  /** Backoff per failed build, in milliseconds; default 60 000. */
+  /** Backoff per failed build, in milliseconds (the base of an exponential backoff); default 60 000. */
   readonly backoffIntervalMs: number;
   /** Global budget of creates across all presets in one cycle; default none. */
   readonly maxCreatesPerCycle?: number;
+  /** Linear (default) or exponential backoff. */
+  readonly backoff?: BackoffPolicy;
+  /**
+   * A hard-limited preset gets one probe create of 1 once this long has passed since its last failed
+   * build (and none is in flight); default none: hard-limited presets wait for a person.
+   */
+  readonly hardLimitRetryMs?: number | null;
+  /** A cap on create builds in flight across all presets (starting ones count); default none. */
+  readonly maxCreatesInFlight?: number | null;
+  /** Slow start: a preset's creates in flight grow 1, 2, 4, … while its builds succeed; default off. */
+  readonly slowStart?: boolean;
+  /** The largest desired count a target expression can give; default 100. */
+  readonly maxExpressionTarget?: number;
+  /**
+   * Surplus is deleted only when the desired count has been below the running count for this long,
+   * in milliseconds (scale-up is never delayed); default 0: no stabilization.
+   */
+  readonly scaleDownStabilizationMs?: number;
+  /** How long a create or delete asked for is counted before the snapshot shows it, in ms; default 60 000. */
+  readonly expectationTtlMs?: number;
 }
 
 /** What the core computed about one preset, for logs, metrics and reasons. */
@@ -200,6 +319,12 @@ export interface ReconciliationState {
   readonly stopping: number;
   /** Delete builds in flight. */
   readonly deleting: number;
+  /** The count the schedules give (lead time included), before any target expression. */
+  readonly scheduledTarget: number;
+  /** Where `desired` came from: the schedules, the target expression, or the schedules because the expression failed. */
+  readonly targetSource: "scheduled" | "expression" | "expressionFallback";
+  /** Why the target expression failed, when `targetSource` is `"expressionFallback"`; otherwise `null`. */
+  readonly expressionError: string | null;
 }
 
 /** Start `count` new prebuilds of the preset. */
@@ -210,6 +335,8 @@ export interface CreateAction {
   readonly count: number;
   /** One sentence naming the numbers that led to this action. */
   readonly reason: string;
+  /** Whether this is the single probe of a hard-limited preset (`policy.hardLimitRetryMs`). */
+  readonly probe?: boolean;
 }
 
 /** Delete these prebuilds. */
@@ -248,16 +375,39 @@ export type ReconciliationAction = CreateAction | DeleteAction | BackoffAction |
 /** The type names of {@link ReconciliationAction}. */
 export type ReconciliationActionType = ReconciliationAction["type"];
 
+/** Why a preset gets no creates: hard-limited, or its configuration cannot build. */
+export type BlockedBecause = "hardLimited" | "validationFailed";
+
 /** The plan for one preset within a {@link CyclePlan}. */
 export interface PresetPlan {
   /** The preset planned. */
   readonly presetId: string;
+  /** The preset itself, as the snapshot had it. */
+  readonly preset: Preset;
   /** What the core computed about the preset. */
   readonly state: ReconciliationState;
   /** What to do, in the order of SPEC §5. */
   readonly actions: readonly ReconciliationAction[];
   /** Why the preset gets no creates, or `null` when nothing blocks it. */
-  readonly blocked: "hardLimited" | null;
+  readonly blocked: BlockedBecause | null;
+  /** One sentence saying why it is blocked and what lifts the block, or `null`. */
+  readonly blockedReason: string | null;
+  /** The earliest instant at which this preset's plan could change with its snapshot unchanged, or `null`. */
+  readonly nextChangeAt: Date | null;
+  /** What the runtime should remember about the preset if every action succeeds. */
+  readonly memory: PresetMemory;
+}
+
+/** A preset whose recorded status no longer matches what the snapshot shows: the host records `to`. */
+export interface PresetStatusTransition {
+  /** The preset. */
+  readonly presetId: string;
+  /** The preset itself (notifications name it). */
+  readonly preset: Preset;
+  /** The recorded status. */
+  readonly from: PresetStatus;
+  /** The status to record. */
+  readonly to: PresetStatus;
 }
 
 /** A preset that could not be planned, with the error that says why. */
@@ -281,4 +431,8 @@ export interface CyclePlan {
   readonly presetsReconciled: number;
   /** Presets that were left out because their input is invalid. */
   readonly invalid: readonly InvalidPreset[];
+  /** The earliest `nextChangeAt` of the planned presets: when to plan again at the latest. */
+  readonly nextChangeAt: Date | null;
+  /** Recorded statuses to change: a preset that reached or left the hard limit, or whose configuration changed since it failed validation. */
+  readonly statusChanges: readonly PresetStatusTransition[];
 }

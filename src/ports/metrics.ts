@@ -10,18 +10,27 @@ export interface PresetLabels {
   readonly presetName: string;
 }
 
-/** Counters: prebuilds created, creates failed, prebuilds claimed, claims that replaced resources. */
-export type CounterName = "created" | "failed" | "claimed" | "resourceReplacements";
-/** Gauges: per preset desired/running/eligible/hardLimited; `paused` is global (labels empty). */
-export type GaugeName = "desired" | "running" | "eligible" | "hardLimited" | "paused";
+/**
+ * Counters: prebuilds created, creates failed, prebuilds claimed, claim requests that found nothing
+ * claimable (`missed`), claims that replaced resources.
+ */
+export type CounterName = "created" | "failed" | "claimed" | "missed" | "resourceReplacements";
+/**
+ * Gauges: per preset desired/running/eligible/hardLimited/validationFailed; `paused` and
+ * `expressionFallback` (how many presets' target expressions failed this cycle) are global (labels `null`).
+ */
+export type GaugeName = "desired" | "running" | "eligible" | "hardLimited" | "validationFailed" | "paused" | "expressionFallback";
 /** Histograms, in seconds: a whole cycle, a create call, a claim. */
 export type HistogramName = "reconciliationDuration" | "creationDuration" | "claimDuration";
 
-/** Where the reconciler reports numbers. Calls must be cheap and must not throw (a throw is logged). */
+/**
+ * Where the reconciler reports numbers. Calls must be cheap; a throw, or a rejected promise from an
+ * `async` implementation, is logged and never changes what a cycle does.
+ */
 export interface Metrics {
   /** Adds `by` to a counter. */
   incrementCounter(name: CounterName, labels: PresetLabels, by: number): void;
-  /** Sets a gauge; `labels` is `null` for the global `paused` gauge. */
+  /** Sets a gauge; `labels` is `null` for the global gauges. */
   setGauge(name: GaugeName, labels: PresetLabels | null, value: number): void;
   /** Records one observation, in seconds; `labels` is `null` for the cycle duration. */
   observeHistogram(name: HistogramName, labels: PresetLabels | null, seconds: number): void;

@@ -15,6 +15,11 @@ export interface Notifier {
   hardLimitReached(preset: Preset): Promise<void>;
   /** A claim's build replaced resources: the template should keep them stable. */
   resourcesReplaced(claim: ClaimedWorkspace, replacements: readonly ResourceReplacement[]): Promise<void>;
+  /**
+   * A create failed permanently: the preset's configuration cannot build, and it gets no creates
+   * until its template version or configuration changes. Sent once per failure. Optional.
+   */
+  validationFailed?(preset: Preset, message: string): Promise<void>;
 }
 
 /**
@@ -26,4 +31,5 @@ export interface Notifier {
 export const silentNotifier: Notifier = {
   hardLimitReached: async () => {},
   resourcesReplaced: async () => {},
+  validationFailed: async () => {},
 };

@@ -1,4 +1,5 @@
 import type { InvalidPreset, ReconciliationActionType } from "../core/types.js";
+import type { InterruptionCause } from "./errors.js";
 
 /** One thing that went wrong in a cycle; the cycle went on with everything else. */
 export interface CycleFailure {
@@ -8,6 +9,8 @@ export interface CycleFailure {
   readonly operation: string;
   /** The error's message. */
   readonly message: string;
+  /** The error's `code`, when it had a string one (`PORT_TIMEOUT`, `CYCLE_INTERRUPTED`, a database code…); otherwise `null`. */
+  readonly code: string | null;
 }
 
 /** What one reconciliation cycle did. */
@@ -30,11 +33,15 @@ export interface ReconcileStats {
   readonly invalid: readonly InvalidPreset[];
   /** When a decision next changes with nothing else happening; the loop wakes then at the latest. */
   readonly nextChangeAt: Date | null;
+  /** What cut the cycle short, or `null` when it ran to its end. */
+  readonly interruptedBy: InterruptionCause | null;
+  /** When the cycle started, by the reconciler's clock. */
+  readonly startedAt: Date;
   /** How long the cycle took, by the reconciler's clock. */
   readonly durationMs: number;
 }
 
 /** A zero count per action type. */
-export function _emptyActionCounts(): Record<ReconciliationActionType, number> {
+export function emptyActionCounts(): Record<ReconciliationActionType, number> {
   return { create: 0, delete: 0, backoff: 0, cancelPending: 0 };
 }

@@ -26,6 +26,9 @@ describe("calculateState", () => {
       starting: 1,
       stopping: 2,
       deleting: 3,
+      scheduledTarget: 1,
+      targetSource: "scheduled",
+      expressionError: null,
     });
   });
 
@@ -43,6 +46,9 @@ describe("calculateState", () => {
       starting: 0,
       stopping: 0,
       deleting: 0,
+      scheduledTarget: 0,
+      targetSource: "scheduled",
+      expressionError: null,
     });
   });
 });

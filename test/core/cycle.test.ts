@@ -14,6 +14,9 @@ function loose<T>(value: unknown): T {
   return value as T;
 }
 
+const NOTHING_REMEMBERED = { expectedCreates: null, expectedDeletes: [], desiredPeaks: [], createWindow: 1, createWindowUsed: false };
+const SCHEDULED = { targetSource: "scheduled", expressionError: null } as const;
+
 describe("planCycle — grouping", () => {
   const global: GlobalSnapshot = emptyGlobal({
     presets: [preset("a", { desiredInstances: 2 }), preset("idle", { usingActiveVersion: false }), preset("b", { desiredInstances: 1 })],
@@ -33,17 +36,28 @@ describe("planCycle — grouping", () => {
     expect(plan.presets).toEqual([
       {
         presetId: "a",
-        state: { actual: 1, desired: 2, eligible: 1, extraneous: 0, expired: 0, starting: 2, stopping: 0, deleting: 0 },
+        preset: preset("a", { desiredInstances: 2 }),
+        state: { actual: 1, desired: 2, eligible: 1, extraneous: 0, expired: 0, starting: 2, stopping: 0, deleting: 0, scheduledTarget: 2, ...SCHEDULED },
         actions: [],
         blocked: null,
+        blockedReason: null,
+        nextChangeAt: null,
+        memory: NOTHING_REMEMBERED,
       },
       {
         presetId: "b",
-        state: { actual: 2, desired: 1, eligible: 1, extraneous: 1, expired: 0, starting: 0, stopping: 0, deleting: 1 },
+        preset: preset("b", { desiredInstances: 1 }),
+        state: { actual: 2, desired: 1, eligible: 1, extraneous: 1, expired: 0, starting: 0, stopping: 0, deleting: 1, scheduledTarget: 1, ...SCHEDULED },
         actions: [{ type: "delete", workspaceIds: ["b2"], reason: "desired 1 (base count), 2 unexpired running: delete 1 surplus, not-ready first, then oldest" }],
         blocked: null,
+        blockedReason: null,
+        nextChangeAt: null,
+        // The delete is expected until the snapshot stops showing b2, or for a minute.
+        memory: { ...NOTHING_REMEMBERED, expectedDeletes: [{ workspaceId: "b2", expiresAt: new Date(NOW.getTime() + 60_000) }] },
       },
     ]);
+    expect(plan.nextChangeAt).toBeNull();
+    expect(plan.statusChanges).toEqual([]);
   });
 
   it("gives each preset the same actions as calculateActions on its own snapshot", () => {
@@ -85,11 +99,17 @@ describe("planCycle — grouping", () => {
     expect(plan.presets).toEqual([
       {
         presetId: "stuck",
-        state: { actual: 0, desired: 2, eligible: 0, extraneous: 0, expired: 0, starting: 0, stopping: 0, deleting: 0 },
+        preset: preset("stuck"),
+        state: { actual: 0, desired: 2, eligible: 0, extraneous: 0, expired: 0, starting: 0, stopping: 0, deleting: 0, scheduledTarget: 2, ...SCHEDULED },
         actions: [],
         blocked: "hardLimited",
+        blockedReason: "the last creates all failed (hard limit): no creates until a person fixes the template or the preset, or a create succeeds",
+        nextChangeAt: null,
+        memory: NOTHING_REMEMBERED,
       },
     ]);
+    // The snapshot shows a hard limit the host has not recorded yet: the runtime records it (and notifies once).
+    expect(plan.statusChanges).toEqual([{ presetId: "stuck", preset: preset("stuck"), from: "normal", to: "hardLimited" }]);
   });
 });
 

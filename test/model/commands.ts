@@ -142,7 +142,7 @@ async function cycle(model: Model, real: Real, coverage: Coverage, raceUser: str
   expect(stats.failures.filter((failure) => failure.operation.startsWith("provisioner.")).length, "provisioner failures reported").toBe(calls.filter((call) => !call.ok).length);
   expect(stats.paused).toBe(model.pausedGlobal && model.storeFailure !== "isPaused");
   if (model.outage) expect(calls.filter((call) => call.ok), "calls that succeeded during an outage").toEqual([]);
-  if (aborting !== null) expect(stats.failures).toContainEqual({ presetId: null, operation: `store.${aborting}`, message: `${aborting}: connection reset` });
+  if (aborting !== null) expect(stats.failures).toContainEqual({ presetId: null, operation: `store.${aborting}`, message: `${aborting}: connection reset`, code: null });
   const progressed = !model.pausedGlobal && aborting === null;
   if (!progressed) expect(calls, "provisioner calls of a paused or aborted cycle").toEqual([]);
   for (const paused of model.pausedPresets) expect(calls.filter((call) => call.presetId === paused), `calls for paused preset ${paused}`).toEqual([]);

@@ -123,6 +123,10 @@ describe("calculateActions: reference model (SPEC §5)", () => {
           starting: snapshot.inProgress.start,
           stopping: snapshot.inProgress.stop,
           deleting: snapshot.inProgress.delete,
+          // Without a target expression the desired count is the scheduled one (SPEC §11).
+          scheduledTarget: desired,
+          targetSource: "scheduled",
+          expressionError: null,
         });
       }),
       { numRuns: RUNS },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Reconciler, type ReconcilerOptions } from "../../src/index.js";
+import { ArgumentValidationError, Reconciler, type ReconcilerOptions } from "../../src/index.js";
+import { thrownError } from "../fixtures.js";
 import {
   makeWorld,
   memoryPreset,
@@ -111,7 +112,9 @@ describe("Reconciler — a cycle", () => {
     await reconciler.reconcileOnce();
     expect(peak).toBe(3);
     expect(reconcilerFor(world, { maxDbConnections: 1 }).concurrency).toBe(1);
-    expect(() => reconcilerFor(world, { maxDbConnections: 0 })).toThrow(RangeError);
+    const error = thrownError(() => reconcilerFor(world, { maxDbConnections: 0 }));
+    expect(error).toBeInstanceOf(ArgumentValidationError);
+    expect((error as ArgumentValidationError).issues).toEqual([{ path: "maxDbConnections", message: "must be a positive integer, got 0" }]);
   });
 
   it("never runs two cycles at once", async () => {
@@ -163,7 +166,7 @@ describe("Reconciler — failures", () => {
     const world = makeWorld([memoryPreset("a")]);
     world.storeFailures.set("loadSnapshot", () => new Error("connection reset"));
     const stats = await reconcilerFor(world).reconcileOnce();
-    expect(stats.failures).toEqual([{ presetId: null, operation: "store.loadSnapshot", message: "connection reset" }]);
+    expect(stats.failures).toEqual([{ presetId: null, operation: "store.loadSnapshot", message: "connection reset", code: null }]);
     expect(stats.errors).toBe(1);
     expect(stats.lockAcquired).toBe(true);
     expect(world.log.count("provisioner")).toBe(0);
@@ -176,7 +179,7 @@ describe("Reconciler — failures", () => {
     world.provisionerFailures.set("createPrebuilds", (args) => ((args[0] as { id: string }).id === "b" ? new Error("quota exceeded") : undefined));
     const reconciler = reconcilerFor(world, { metrics });
     const stats = await reconciler.reconcileOnce();
-    expect(stats.failures).toEqual([{ presetId: "b", operation: "provisioner.createPrebuilds", message: "quota exceeded" }]);
+    expect(stats.failures).toEqual([{ presetId: "b", operation: "provisioner.createPrebuilds", message: "quota exceeded", code: null }]);
     expect(stats.actions.create).toBe(2);
     expect(metrics.counters.get("created:a")).toBe(2);
     expect(metrics.counters.get("failed:b")).toBe(2);
@@ -208,14 +211,14 @@ describe("Reconciler — failures", () => {
     world.advance(120_000);
     const stats = await reconciler.reconcileOnce();
     expect(world.memory.presetStatus("a")).toBe("hardLimited");
-    expect(stats.failures).toEqual([{ presetId: "a", operation: "notifier", message: "smtp down" }]);
+    expect(stats.failures).toEqual([{ presetId: "a", operation: "notifier.hardLimitReached", message: "smtp down", code: null }]);
   });
 
   it("reports a metrics backend that throws once, and still reconciles every preset", async () => {
     const world = makeWorld([memoryPreset("a"), memoryPreset("b")]);
     const metrics = { incrementCounter: () => {}, setGauge: () => { throw new Error("registry closed"); }, observeHistogram: () => {} };
     const stats = await reconcilerFor(world, { metrics }).reconcileOnce();
-    expect(stats.failures).toEqual([{ presetId: null, operation: "metrics", message: "registry closed" }]);
+    expect(stats.failures).toEqual([{ presetId: null, operation: "metrics", message: "registry closed", code: null }]);
     expect(stats.actions.create).toBe(2);
   });
 
@@ -230,10 +233,14 @@ describe("Reconciler — failures", () => {
 describe("Reconciler — reporting what happened", () => {
   it("reports an unusable snapshot as a failed read, with the lock held", async () => {
     const world = makeWorld([memoryPreset("a")]);
-    const store = { ...world.memory, withReconciliationLock: world.memory.withReconciliationLock.bind(world.memory), isPaused: world.memory.isPaused.bind(world.memory), organizationsWithPrebuildStatus: async () => [], loadSnapshot: async () => ({ ...(await world.memory.loadSnapshot()), running: null as unknown as [] }) };
-    const stats = await reconcilerFor(world, { store: store as unknown as typeof world.store }).reconcileOnce();
+    // The in-memory store, except that its snapshot has no list of running prebuilds.
+    const store: typeof world.store = Object.assign(Object.create(world.memory) as typeof world.memory, {
+      organizationsWithPrebuildStatus: async () => [],
+      loadSnapshot: async () => ({ ...(await world.memory.loadSnapshot()), running: null as unknown as [] }),
+    });
+    const stats = await reconcilerFor(world, { store }).reconcileOnce();
     expect(stats.lockAcquired).toBe(true);
-    expect(stats.failures).toEqual([{ presetId: null, operation: "store.loadSnapshot", message: "invalid snapshot: running: must be an array, got null" }]);
+    expect(stats.failures).toEqual([{ presetId: null, operation: "store.loadSnapshot", message: "invalid snapshot: running: must be an array, got null", code: "SNAPSHOT_INVALID" }]);
   });
 
   it("zeroes the gauges of a preset that no longer needs reconciling", async () => {
@@ -257,7 +264,7 @@ describe("Reconciler — reporting what happened", () => {
     const metrics = recordingMetrics();
     world.storeFailures.set("isPaused", () => new Error("settings table locked"));
     const stats = await reconcilerFor(world, { metrics }).reconcileOnce();
-    expect(stats.failures).toEqual([{ presetId: null, operation: "store.isPaused", message: "settings table locked" }]);
+    expect(stats.failures).toEqual([{ presetId: null, operation: "store.isPaused", message: "settings table locked", code: null }]);
     expect(metrics.gauges.has("paused")).toBe(false);
     expect(metrics.histograms.get("reconciliationDuration")).toHaveLength(1);
   });
@@ -421,7 +428,9 @@ describe("Reconciler — the loop", () => {
   });
 
   it("rejects a non-positive interval", () => {
-    expect(() => reconcilerFor(makeWorld([])).start({ intervalMs: 0 })).toThrow(RangeError);
+    const error = thrownError(() => reconcilerFor(makeWorld([])).start({ intervalMs: 0 }));
+    expect(error).toBeInstanceOf(ArgumentValidationError);
+    expect((error as ArgumentValidationError).issues.map((issue) => issue.path)).toEqual(["intervalMs"]);
   });
 });
 

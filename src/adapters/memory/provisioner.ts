@@ -6,7 +6,7 @@
 import { UNCLAIMED_LIFECYCLE } from "../../core/lifecycle.js";
 import type { Clock, Preset } from "../../core/types.js";
 import type { Provisioner } from "../../ports/provisioner.js";
-import { _seededRandom } from "./clock.js";
+import { seededRandom } from "../../internal/random.js";
 import type { InMemoryStore, MemoryBuild } from "./store.js";
 
 /** How the simulated builds behave. */
@@ -52,7 +52,7 @@ export class SimulatedProvisioner implements Provisioner {
   constructor(options: SimulatedProvisionerOptions) {
     this.store = options.store;
     this.clock = options.clock;
-    this.random = _seededRandom(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
     this.minLatencyMs = options.minLatencyMs ?? 60_000;
     this.maxLatencyMs = Math.max(this.minLatencyMs, options.maxLatencyMs ?? 180_000);
     this.failureRate = options.failureRate ?? 0;

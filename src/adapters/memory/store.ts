@@ -4,7 +4,7 @@
  */
 
 import { selectClaimCandidate } from "../../core/claim.js";
-import { _inactiveBecause } from "../../core/state.js";
+import { isPresetActive } from "../../core/state.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
 import type { LifecycleSettings } from "../../core/lifecycle.js";
 import type { BackoffRow, ClaimEvent, Clock, InProgressRow, Preset, RecordedPresetStatus, RunningPrebuild } from "../../core/types.js";
@@ -259,7 +259,7 @@ export class InMemoryStore implements Store {
         const key = `${build.presetId}\u0000${build.transition}`;
         const row = inProgress.get(key);
         inProgress.set(key, { presetId: build.presetId, transition: build.transition, count: (row?.count ?? 0) + 1 });
-        if (build.transition === "start" && build.status === "pending" && build.startedAt === null && !isActive(preset)) {
+        if (build.transition === "start" && build.status === "pending" && build.startedAt === null && !isPresetActive(preset)) {
           pending.set(build.presetId, (pending.get(build.presetId) ?? 0) + 1);
         }
       }
@@ -273,7 +273,7 @@ export class InMemoryStore implements Store {
     const hardLimited: string[] = [];
     for (const [presetId, list] of creates) {
       const preset = this.presets.get(presetId);
-      if (preset === undefined || !isActive(preset)) continue;
+      if (preset === undefined || !isPresetActive(preset)) continue;
       list.sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime());
       const latest = list.at(-1);
       if (latest?.status === "failed") {
@@ -380,8 +380,4 @@ export class InMemoryStore implements Store {
       claimedAt: request.now,
     };
   }
-}
-
-function isActive(preset: Preset): boolean {
-  return _inactiveBecause(preset) === null;
 }

@@ -18,6 +18,9 @@ export interface PrometheusMetricsOptions {
 
 const PRESET_LABELS = ["organization", "template", "preset"] as const;
 
+/** Gauges without labels. */
+type GlobalGauge = "paused" | "expressionFallback";
+
 /** How one of the port's metrics appears in Prometheus. */
 export interface PrometheusSeries {
   /** The series name after the prefix. */
@@ -36,12 +39,15 @@ export const PROMETHEUS_METRIC_NAMES: Readonly<Record<CounterName | GaugeName | 
   created: { name: "prebuilt_workspaces_created_total", help: "Prebuilt workspaces whose creation was started." },
   failed: { name: "prebuilt_workspaces_failed_total", help: "Prebuilt workspace creations that could not be started." },
   claimed: { name: "prebuilt_workspaces_claimed_total", help: "Prebuilt workspaces handed to a user." },
+  missed: { name: "prebuilt_workspaces_claim_misses_total", help: "Workspace requests that matched a preset but found no claimable prebuilt workspace." },
   resourceReplacements: { name: "prebuilt_workspaces_resource_replacements_total", help: "Claims whose build replaced resources of the prebuild." },
   desired: { name: "prebuilt_workspaces_desired", help: "Prebuilt workspaces a preset wants now." },
   running: { name: "prebuilt_workspaces_running", help: "Running prebuilt workspaces of a preset, expired ones included." },
   eligible: { name: "prebuilt_workspaces_eligible", help: "Ready, unexpired prebuilt workspaces a claim could take." },
   hardLimited: { name: "prebuilt_workspaces_preset_hard_limited", help: "1 when the preset's last creates all failed and it gets no more." },
+  validationFailed: { name: "prebuilt_workspaces_preset_validation_failed", help: "1 when the preset's configuration cannot build and it gets no creates until it changes." },
   paused: { name: "prebuilt_workspaces_reconciliation_paused", help: "1 when reconciliation is paused." },
+  expressionFallback: { name: "prebuilt_workspaces_expression_fallback_presets", help: "Presets whose target expression failed this cycle and fell back to the scheduled count." },
   reconciliationDuration: { name: "prebuilds_reconciliation_duration_seconds", help: "Duration of one reconciliation cycle." },
   creationDuration: { name: "workspace_creation_duration_seconds", help: "Duration of starting a prebuild's creation." },
   claimDuration: { name: "prebuilt_workspace_claim_duration_seconds", help: "Duration of claiming a prebuilt workspace." },
@@ -64,8 +70,8 @@ function labelValues(labels: PresetLabels): Record<(typeof PRESET_LABELS)[number
  */
 export class PrometheusMetrics implements Metrics {
   private readonly counters: Record<CounterName, Counter<string>>;
-  private readonly gauges: Record<Exclude<GaugeName, "paused">, Gauge<string>>;
-  private readonly pausedGauge: Gauge<string>;
+  private readonly gauges: Record<Exclude<GaugeName, GlobalGauge>, Gauge<string>>;
+  private readonly globalGauges: Record<GlobalGauge, Gauge<string>>;
   private readonly histograms: Record<HistogramName, Histogram<string>>;
 
   constructor(options: PrometheusMetricsOptions) {
@@ -79,9 +85,9 @@ export class PrometheusMetrics implements Metrics {
     });
     const counter = (metric: CounterName) => new Counter({ ...named(metric), labelNames: PRESET_LABELS });
     const gauge = (metric: GaugeName) => new Gauge({ ...named(metric), labelNames: PRESET_LABELS });
-    this.counters = { created: counter("created"), failed: counter("failed"), claimed: counter("claimed"), resourceReplacements: counter("resourceReplacements") };
-    this.gauges = { desired: gauge("desired"), running: gauge("running"), eligible: gauge("eligible"), hardLimited: gauge("hardLimited") };
-    this.pausedGauge = new Gauge({ ...named("paused") });
+    this.counters = { created: counter("created"), failed: counter("failed"), claimed: counter("claimed"), missed: counter("missed"), resourceReplacements: counter("resourceReplacements") };
+    this.gauges = { desired: gauge("desired"), running: gauge("running"), eligible: gauge("eligible"), hardLimited: gauge("hardLimited"), validationFailed: gauge("validationFailed") };
+    this.globalGauges = { paused: new Gauge({ ...named("paused") }), expressionFallback: new Gauge({ ...named("expressionFallback") }) };
     this.histograms = {
       reconciliationDuration: new Histogram({ ...named("reconciliationDuration"), buckets }),
       creationDuration: new Histogram({ ...named("creationDuration"), labelNames: [...PRESET_LABELS, "type"], buckets }),
@@ -94,7 +100,7 @@ export class PrometheusMetrics implements Metrics {
   }
 
   setGauge(name: GaugeName, labels: PresetLabels | null, value: number): void {
-    if (name === "paused") this.pausedGauge.set(value);
+    if (name === "paused" || name === "expressionFallback") this.globalGauges[name].set(value);
     else if (labels !== null) this.gauges[name].set(labelValues(labels), value);
   }
 

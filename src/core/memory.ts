@@ -1,0 +1,149 @@
+/**
+ * What the runtime remembers between cycles (SPEC §11, §12), as pure transitions: how much of it
+ * still holds at a new snapshot, and what to remember after a plan and after its execution.
+ */
+
+import { addMs } from "./instant.js";
+import { compareIds } from "./ordering.js";
+import type { ResolvedPolicy } from "./policy.js";
+import type { DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, RunningPrebuild } from "./types.js";
+
+/** The memory of a preset the runtime knows nothing about. */
+export const EMPTY_MEMORY: PresetMemory = Object.freeze({
+  expectedCreates: null,
+  expectedDeletes: Object.freeze([]),
+  desiredPeaks: Object.freeze([]),
+  createWindow: 1,
+  createWindowUsed: false,
+});
+
+/** The slow-start window never grows past this. */
+export const MAX_CREATE_WINDOW = 1024;
+
+/** What of the memory still holds at a snapshot. */
+export interface SettledMemory {
+  /** Creates asked for that the snapshot does not show yet. */
+  readonly pendingCreates: number;
+  /** Running prebuilds the runtime asked to delete (they count as deleting, not running). */
+  readonly pendingDeletes: ReadonlySet<string>;
+  /** Peaks still inside the stabilization window. */
+  readonly desiredPeaks: readonly DesiredSample[];
+}
+
+/**
+ * Creates asked for are not visible yet until the snapshot shows any sign of them: a rise of
+ * `inProgress.start` above its baseline, or a running prebuild that was not running when they were
+ * asked for (one that became visible and finished between two snapshots). A provisioner returns
+ * once all of a call's builds are queued, so a store that shows one of them has caught up with
+ * the call: the whole expectation is met, even if some of its prebuilds were claimed, deleted or
+ * failed before this replica looked. Until then, or until it expires, it counts as starting: the
+ * cautious side, since counting a create as starting can only delay a create, never add one.
+ */
+function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], nowMs: number): number {
+  if (expected === null || nowMs > expected.expiresAt.getTime()) return 0;
+  if (starting > expected.startingBaseline) return 0;
+  const known = new Set(expected.runningBaseline);
+  for (const prebuild of running) if (!known.has(prebuild.id)) return 0;
+  return expected.count;
+}
+
+/** The memory at a new snapshot: expectations met or expired are dropped, old peaks leave the window. */
+export function settleMemory(memory: PresetMemory, starting: number, running: readonly RunningPrebuild[], nowMs: number, policy: ResolvedPolicy): SettledMemory {
+  const runningIds = new Set<string>();
+  for (const prebuild of running) runningIds.add(prebuild.id);
+  const pendingDeletes = new Set<string>();
+  for (const expected of memory.expectedDeletes) {
+    if (nowMs <= expected.expiresAt.getTime() && runningIds.has(expected.workspaceId)) pendingDeletes.add(expected.workspaceId);
+  }
+  const windowStart = nowMs - policy.scaleDownStabilizationMs;
+  return {
+    pendingCreates: pendingCreates(memory.expectedCreates, starting, running, nowMs),
+    pendingDeletes,
+    desiredPeaks: policy.scaleDownStabilizationMs === 0 ? [] : memory.desiredPeaks.filter((peak) => peak.at.getTime() > windowStart),
+  };
+}
+
+/** The largest desired count among the peaks and `desired`. */
+export function stabilizedTarget(peaks: readonly DesiredSample[], desired: number): number {
+  // Peaks are kept in decreasing order: the first one is the largest.
+  return Math.max(desired, peaks[0]?.desired ?? 0);
+}
+
+/** What a plan needs to compute the next memory of one preset. */
+export interface MemoryStep {
+  readonly memory: PresetMemory;
+  readonly settled: SettledMemory;
+  readonly nowMs: number;
+  readonly starting: number;
+  readonly running: readonly RunningPrebuild[];
+  readonly desired: number;
+  readonly created: number;
+  readonly deleted: readonly string[];
+  /** The slow-start window this plan used ({@link currentWindow}). */
+  readonly window: number;
+}
+
+/** The memory after a plan, assuming every action succeeds (see {@link afterExecution}). */
+export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemory {
+  const { memory, settled, nowMs } = step;
+  const expiresAt = new Date(addMs(nowMs, policy.expectationTtlMs));
+  let expectedCreates: ExpectedCreates | null = null;
+  if (step.created > 0) {
+    // A fresh baseline from this snapshot: what was still pending is carried over in the count.
+    // Sorted, so that the memory does not depend on the order of the snapshot's rows.
+    const runningBaseline = step.running.map((prebuild) => prebuild.id).sort(compareIds);
+    expectedCreates = { count: settled.pendingCreates + step.created, startingBaseline: step.starting, runningBaseline, expiresAt };
+  } else if (settled.pendingCreates > 0) expectedCreates = memory.expectedCreates;
+  const expectedDeletes: ExpectedDelete[] = memory.expectedDeletes.filter((expected) => settled.pendingDeletes.has(expected.workspaceId));
+  for (const workspaceId of step.deleted) expectedDeletes.push({ workspaceId, expiresAt });
+  return {
+    expectedCreates,
+    expectedDeletes,
+    desiredPeaks: policy.scaleDownStabilizationMs === 0 ? [] : [...settled.desiredPeaks.filter((peak) => peak.desired > step.desired), { at: new Date(nowMs), desired: step.desired }],
+    ...nextWindow(memory, step, policy),
+  };
+}
+
+/** Slow start: the window the plan used, and whether a round of creates is now under way in it. */
+function nextWindow(memory: PresetMemory, step: MemoryStep, policy: ResolvedPolicy): Pick<PresetMemory, "createWindow" | "createWindowUsed"> {
+  if (!policy.slowStart) return { createWindow: 1, createWindowUsed: false };
+  // A window that changed (grown or reset) starts a new round.
+  const roundUnderWay = step.window === memory.createWindow && memory.createWindowUsed;
+  return { createWindow: step.window, createWindowUsed: roundUnderWay || step.created > 0 };
+}
+
+/**
+ * The slow-start window at a snapshot, like TCP's: back to one while creates fail, doubled once a
+ * round of creates made in the window has landed (nothing is starting any more), otherwise as it was.
+ */
+export function currentWindow(memory: PresetMemory, starting: number, failing: boolean): number {
+  if (failing) return 1;
+  if (memory.createWindowUsed && starting === 0) return Math.min(memory.createWindow * 2, MAX_CREATE_WINDOW);
+  return memory.createWindow;
+}
+
+/** What happened when the runtime carried a preset's plan out. */
+export interface ExecutionOutcome {
+  /** Creates the plan asked for that were not made (the call failed). */
+  readonly createsNotMade: number;
+  /** Workspaces the plan asked to delete whose delete failed. */
+  readonly deletesNotMade: readonly string[];
+}
+
+/**
+ * The memory to keep after execution: creates and deletes that failed are not expected to appear.
+ *
+ * @example
+ * const kept = afterExecution(plan.memory, { createsNotMade: failed ? count : 0, deletesNotMade: [] });
+ */
+export function afterExecution(memory: PresetMemory, outcome: ExecutionOutcome): PresetMemory {
+  if (outcome.createsNotMade === 0 && outcome.deletesNotMade.length === 0) return memory;
+  const expected = memory.expectedCreates;
+  const remaining = expected === null ? 0 : expected.count - outcome.createsNotMade;
+  const notMade = new Set(outcome.deletesNotMade);
+  return {
+    ...memory,
+    expectedCreates: expected === null || remaining <= 0 ? null : { ...expected, count: remaining },
+    expectedDeletes: memory.expectedDeletes.filter((expected) => !notMade.has(expected.workspaceId)),
+  };
+}

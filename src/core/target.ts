@@ -1,0 +1,89 @@
+/**
+ * The desired count of an active preset (SPEC §3, §11): the scheduled target, or the value of the
+ * preset's target expression over the pool's state and recent demand, clamped to the policy's
+ * ceiling. A failing expression falls back to the scheduled target, and says why.
+ */
+
+import { countDemand, DEMAND_WINDOWS } from "./demand.js";
+import { compileTargetExpression, evaluateTargetExpression, type CompiledTargetExpression, type TargetExpressionInputs } from "./expression/index.js";
+import type { ResolvedPolicy } from "./policy.js";
+import { wallClockAt } from "./timezone.js";
+import type { ClaimEvent, Preset, ReconciliationState } from "./types.js";
+
+/** The pool's figures an expression reads, besides demand and time. */
+export type PoolFigures = Pick<ReconciliationState, "scheduledTarget" | "eligible" | "starting" | "stopping" | "deleting" | "expired"> & {
+  /** Unexpired running prebuilds. */
+  readonly running: number;
+};
+
+/** Where the desired count came from. */
+export interface TargetResult {
+  readonly desired: number;
+  readonly source: ReconciliationState["targetSource"];
+  readonly error: string | null;
+  /** The compiled expression, when the preset has one that compiles. */
+  readonly expression: CompiledTargetExpression | null;
+}
+
+const DEMAND_INPUTS = new Set<string>(DEMAND_WINDOWS.flatMap((window) => [`claims_${window}m`, `misses_${window}m`, `claim_rate_${window}m`]));
+
+/** Whether the expression reads recent claims or misses. */
+export function readsDemand(expression: CompiledTargetExpression): boolean {
+  return expression.inputs.some((input) => DEMAND_INPUTS.has(input));
+}
+
+/** Whether the expression reads the hour or the weekday. */
+export function readsClock(expression: CompiledTargetExpression): boolean {
+  return expression.inputs.includes("hour") || expression.inputs.includes("weekday");
+}
+
+function inputsOf(expression: CompiledTargetExpression, preset: Preset, figures: PoolFigures, events: readonly ClaimEvent[], nowMs: number): TargetExpressionInputs {
+  // Demand and the wall clock cost something: they are worked out only for expressions that read them.
+  const demand = readsDemand(expression) ? countDemand(events, nowMs) : null;
+  const wall = readsClock(expression) ? wallClockAt(preset.scheduling?.timezone || "UTC", nowMs) : null;
+  const claims = (window: 5 | 10 | 30 | 60 | 120) => demand?.claims[window] ?? 0;
+  const misses = (window: 5 | 10 | 30 | 60 | 120) => demand?.misses[window] ?? 0;
+  return {
+    scheduled_target: figures.scheduledTarget,
+    running: figures.running,
+    eligible: figures.eligible,
+    starting: figures.starting,
+    stopping: figures.stopping,
+    deleting: figures.deleting,
+    expired: figures.expired,
+    claims_5m: claims(5),
+    claims_10m: claims(10),
+    claims_30m: claims(30),
+    claims_60m: claims(60),
+    claims_120m: claims(120),
+    misses_5m: misses(5),
+    misses_10m: misses(10),
+    misses_30m: misses(30),
+    misses_60m: misses(60),
+    misses_120m: misses(120),
+    claim_rate_5m: claims(5) / 5,
+    claim_rate_10m: claims(10) / 10,
+    claim_rate_30m: claims(30) / 30,
+    claim_rate_60m: claims(60) / 60,
+    claim_rate_120m: claims(120) / 120,
+    hour: wall?.hour ?? 0,
+    weekday: wall?.dayOfWeek ?? 0,
+  };
+}
+
+/** The desired count of an active, validated preset. */
+export function desiredTarget(preset: Preset, figures: PoolFigures, events: readonly ClaimEvent[], nowMs: number, policy: ResolvedPolicy): TargetResult {
+  const source = preset.desiredInstancesExpression;
+  const fallback = (error: string, expression: CompiledTargetExpression | null): TargetResult => ({
+    desired: figures.scheduledTarget,
+    source: "expressionFallback",
+    error,
+    expression,
+  });
+  if (source === null || source === undefined) return { desired: figures.scheduledTarget, source: "scheduled", error: null, expression: null };
+  const compiled = compileTargetExpression(source);
+  if (!compiled.ok) return fallback(compiled.message, null);
+  const result = evaluateTargetExpression(compiled.expression, inputsOf(compiled.expression, preset, figures, events, nowMs));
+  if (!result.ok) return fallback(result.message, compiled.expression);
+  return { desired: Math.min(Math.max(result.value, 0), policy.maxExpressionTarget), source: "expression", error: null, expression: compiled.expression };
+}
