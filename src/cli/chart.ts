@@ -39,18 +39,35 @@ function escapeXml(text: string): string {
 }
 
 /**
- * A self-contained SVG line chart: one polyline per series over a shared x axis of `labels`
- * (ticks every `tickEvery` points), a y axis from 0, and a legend.
+ * The y axis's ticks from 0: five equal steps in general, but when every value is a whole count
+ * the step is a whole "nice" number (1, 2, 5, 10, 20, …), so no tick reads 2.4 prebuilds.
  */
-export function svgChart(title: string, labels: readonly string[], series: readonly SvgSeries[], tickEvery: number): string {
+export function yTicks(series: readonly SvgSeries[]): number[] {
+  const values = series.flatMap((entry) => entry.values);
+  const maximum = Math.max(1, ...values);
+  const intervals = 5;
+  if (!values.every((value) => Number.isInteger(value))) return Array.from({ length: intervals + 1 }, (_, tick) => (maximum * tick) / intervals);
+  let step = 1;
+  for (let scale = 1; step * intervals < maximum; scale *= 10) {
+    step = [1, 2, 5].map((factor) => factor * scale).find((candidate) => candidate * intervals >= maximum) ?? 10 * scale;
+  }
+  return Array.from({ length: Math.ceil(maximum / step) + 1 }, (_, tick) => tick * step);
+}
+
+/**
+ * A self-contained SVG line chart: one polyline per series over a shared x axis of `labels`
+ * (ticks every `tickEvery` points, titled `xTitle`), a y axis from 0, and a legend.
+ */
+export function svgChart(title: string, labels: readonly string[], series: readonly SvgSeries[], tickEvery: number, xTitle: string): string {
   const width = 1000;
-  const height = 420;
+  const height = 440;
   const left = 60;
   const right = 20;
   const top = 50;
-  const bottom = 60;
+  const bottom = 80;
   const points = Math.max(labels.length, 2);
-  const maximum = Math.max(1, ...series.flatMap((entry) => entry.values));
+  const ticks = yTicks(series);
+  const maximum = ticks[ticks.length - 1] ?? 1;
   const x = (index: number) => left + (index / (points - 1)) * (width - left - right);
   const y = (value: number) => top + (1 - value / maximum) * (height - top - bottom);
   const lines: string[] = [
@@ -60,17 +77,16 @@ export function svgChart(title: string, labels: readonly string[], series: reado
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${left}" y="24" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
   ];
-  const yTicks = 5;
-  for (let tick = 0; tick <= yTicks; tick += 1) {
-    const value = (maximum * tick) / yTicks;
+  for (const value of ticks) {
     lines.push(`<line x1="${left}" x2="${width - right}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#e5e5e5"/>`);
-    lines.push(`<text x="${left - 8}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end">${Number(value.toFixed(1))}</text>`);
+    lines.push(`<text class="y-tick" x="${left - 8}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end">${Number(value.toFixed(1))}</text>`);
   }
   labels.forEach((label, index) => {
     if (index % tickEvery !== 0) return;
     lines.push(`<line x1="${x(index).toFixed(1)}" x2="${x(index).toFixed(1)}" y1="${height - bottom}" y2="${height - bottom + 5}" stroke="#999"/>`);
-    lines.push(`<text x="${x(index).toFixed(1)}" y="${height - bottom + 18}" text-anchor="middle">${escapeXml(label)}</text>`);
+    lines.push(`<text class="x-tick" x="${x(index).toFixed(1)}" y="${height - bottom + 18}" text-anchor="middle">${escapeXml(label)}</text>`);
   });
+  lines.push(`<text class="x-title" x="${(left + width - right) / 2}" y="${height - bottom + 38}" text-anchor="middle">${escapeXml(xTitle)}</text>`);
   lines.push(`<line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="#333"/>`);
   lines.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}" stroke="#333"/>`);
   for (const entry of series) {

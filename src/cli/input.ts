@@ -2,6 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import type { GlobalSnapshot, Preset } from "../core/types.js";
+import type { CountRange } from "./limits.js";
 
 /** Bad input: the file is missing, not JSON, or of the wrong shape. The CLI exits with code 2. */
 export class CliInputError extends Error {
@@ -13,7 +14,10 @@ export class CliInputError extends Error {
 
 const DATE_FIELDS = new Set(["createdAt", "lastInvalidatedAt", "lastBuildAt"]);
 
-/** Reads and parses a JSON file. */
+/**
+ * Reads and parses a JSON file. A top-level `"$schema"` key only tells an editor which JSON Schema
+ * to use (see schemas/), so it is dropped here and no command ever sees it.
+ */
 export function readJson(file: string): unknown {
   let text: string;
   try {
@@ -22,11 +26,15 @@ export function readJson(file: string): unknown {
     const code = (error as { code?: string }).code;
     throw new CliInputError(code === "ENOENT" ? `${file}: no such file` : `${file}: cannot be read (${code ?? String(error)})`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     throw new CliInputError(`${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
+  if (!isRecord(value) || !("$schema" in value)) return value;
+  const { $schema: _editorHint, ...rest } = value;
+  return rest;
 }
 
 /** Turns the ISO strings of date fields into Dates, anywhere in the value; a bad one is named. */
@@ -92,13 +100,12 @@ export function parseInstant(text: string | undefined, option: string, fallback:
   return date;
 }
 
-/** Parses a positive (or, with `allowZero`, non-negative) whole number given on the command line. */
-export function parseCount(text: string | number | undefined, option: string, fallback: number, options: { allowZero?: boolean } = {}): number {
+/** Parses a whole number given on the command line, within `range` (both ends included). */
+export function parseCount(text: string | number | undefined, option: string, fallback: number, range: CountRange): number {
   if (text === undefined) return fallback;
   const value = typeof text === "number" ? text : text.trim() === "" ? Number.NaN : Number(text);
-  const lowest = options.allowZero === true ? 0 : 1;
-  if (!Number.isInteger(value) || value < lowest) {
-    throw new CliInputError(`${option}: expected a ${lowest === 0 ? "whole number ≥ 0" : "positive whole number"}, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new CliInputError(`${option}: expected a whole number from ${range.min} to ${range.max}, got ${JSON.stringify(text)}`);
   }
   return value;
 }

@@ -5,8 +5,10 @@
 
 import { cac } from "cac";
 import { PolicyValidationError, SnapshotValidationError } from "../core/errors.js";
+import packageJson from "../../package.json" with { type: "json" };
 import { CliInputError } from "./input.js";
 import type { CommandIo } from "./io.js";
+import { MAX_CREATES, PREVIEW_DAYS, SEED, SIMULATE_DAYS } from "./limits.js";
 import { planCommand } from "./plan.js";
 import { previewCommand } from "./preview.js";
 import { simulateCommand } from "./simulate.js";
@@ -19,7 +21,7 @@ export async function runCli(argv: readonly string[], io: CommandIo, now: () => 
   cli
     .command("plan <snapshot>", "Plan one reconciliation cycle of a GlobalSnapshot JSON file")
     .option("--at <iso>", "The instant to plan at (default: now)")
-    .option("--max-creates <n>", "The global create budget of the cycle")
+    .option("--max-creates <n>", `The global create budget of the cycle (${MAX_CREATES.min} to ${MAX_CREATES.max})`)
     .option("--json", "Print the plan as JSON")
     .action((file: string, options: { at?: string; json?: boolean; maxCreates?: string | number }) => {
       result = planCommand(file, options, io, now());
@@ -30,24 +32,30 @@ export async function runCli(argv: readonly string[], io: CommandIo, now: () => 
   cli
     .command("preview <preset>", "Show when a preset's desired count changes, with local and UTC times")
     .option("--from <iso>", "Start of the preview (default: now)")
-    .option("--days <n>", "How many days", { default: 7 })
+    .option("--days <n>", `How many days (${PREVIEW_DAYS.min} to ${PREVIEW_DAYS.max})`, { default: 7 })
     .action((file: string, options: { from?: string; days?: number }) => {
       result = previewCommand(file, options, io, now());
     });
   cli
     .command("simulate <scenario>", "Run the reconciler over simulated time with random claims and report hit rate, waits and cost")
-    .option("--days <n>", "How many days", { default: 7 })
-    .option("--seed <n>", "Seed of every random draw", { default: 1 })
+    .option("--days <n>", `How many days (${SIMULATE_DAYS.min} to ${SIMULATE_DAYS.max})`, { default: 7 })
+    .option("--seed <n>", `Seed of every random draw (${SEED.min} to ${SEED.max})`, { default: 1 })
     .option("--svg <file>", "Also write a chart of desired, ready and claims as SVG")
     .option("--json", "Print the report as JSON")
     .action((file: string, options: { days?: number; seed?: number; svg?: string; json?: boolean }) => {
       result = simulateCommand(file, options, io);
     });
   cli.help();
-  cli.version("0.1.0");
+  // Registered on the global command only, so that cac shows it in the help but leaves printing
+  // to us: cac's own version line adds the platform and Node version, which vary by machine.
+  cli.globalCommand.version(packageJson.version);
   try {
     cli.parse(["node", "prebuild-reconciler", ...argv], { run: false });
-    if (cli.options["help"] === true || cli.options["version"] === true) return 0;
+    if (cli.options["help"] === true) return 0;
+    if (cli.options["version"] === true) {
+      io.out(`${packageJson.version}\n`);
+      return 0;
+    }
     if (cli.matchedCommand === undefined) {
       io.err(argv.length === 0 ? "usage: prebuild-reconciler <plan|validate|preview|simulate> … (see --help)\n" : `unknown command: ${argv[0] ?? ""} (see --help)\n`);
       return 2;

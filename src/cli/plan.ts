@@ -5,13 +5,14 @@ import pc from "picocolors";
 import { planCycle } from "../core/cycle.js";
 import { describeAction } from "../core/describe.js";
 import { parseCount, parseInstant, readSnapshot } from "./input.js";
+import { MAX_CREATES } from "./limits.js";
 import { toJson, type CommandIo } from "./io.js";
 
 /** Runs `plan`; resolves to the exit code. */
 export function planCommand(file: string, options: { at?: string; json?: boolean; maxCreates?: string | number }, io: CommandIo, now: Date): number {
   const snapshot = readSnapshot(file);
   const at = parseInstant(options.at, "--at", now);
-  const budget = options.maxCreates === undefined ? undefined : parseCount(options.maxCreates, "--max-creates", 0, { allowZero: true });
+  const budget = options.maxCreates === undefined ? undefined : parseCount(options.maxCreates, "--max-creates", 0, MAX_CREATES);
   const plan = planCycle(snapshot, { now: () => at }, budget === undefined ? undefined : { maxCreatesPerCycle: budget });
   if (options.json === true) {
     io.out(`${toJson({ at, ...plan })}\n`);

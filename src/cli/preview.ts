@@ -7,6 +7,7 @@ import { validatePreset } from "../core/validate/index.js";
 import { terminalChart } from "./chart.js";
 import { CliInputError, parseCount, parseInstant, readPreset } from "./input.js";
 import type { CommandIo } from "./io.js";
+import { PREVIEW_DAYS } from "./limits.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -28,7 +29,7 @@ export function previewCommand(file: string, options: { from?: string; days?: st
   const issues = validatePreset(preset);
   if (issues.length > 0) throw new CliInputError(issues.map((issue) => `${file}: ${issue.path}: ${issue.message}`).join("\n"));
   const from = parseInstant(options.from, "--from", now);
-  const days = parseCount(options.days, "--days", 7);
+  const days = parseCount(options.days, "--days", 7, PREVIEW_DAYS);
   const endMs = from.getTime() + days * 24 * HOUR_MS;
   const zone = preset.scheduling?.timezone ?? "UTC";
   const schedules = preset.scheduling?.schedules ?? [];

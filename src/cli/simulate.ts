@@ -3,7 +3,6 @@
  * random claims, and reports what a user and the bill would see.
  */
 
-import { writeFileSync } from "node:fs";
 import { ManualClock } from "../adapters/memory/clock.js";
 import { seededRandom } from "../internal/random.js";
 import { SimulatedProvisioner } from "../adapters/memory/provisioner.js";
@@ -15,6 +14,8 @@ import { Reconciler } from "../runtime/reconciler.js";
 import { svgChart, terminalChart } from "./chart.js";
 import { CliInputError, isRecord, parseCount, readJson, reviveDates } from "./input.js";
 import type { CommandIo } from "./io.js";
+import { MAX_SIMULATION_STEPS, SEED, SIMULATE_DAYS } from "./limits.js";
+import { openOutputFile, type OutputFile } from "./output-file.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -209,9 +210,21 @@ export async function runSimulation(scenario: Scenario, days: number, seed: numb
 /** Runs `simulate`; resolves to the exit code. */
 export async function simulateCommand(file: string, options: { days?: string | number; seed?: string | number; svg?: string; json?: boolean }, io: CommandIo): Promise<number> {
   const scenario = readScenario(file);
-  const days = parseCount(options.days, "--days", 7);
-  const seed = options.seed === undefined ? 1 : Number(options.seed);
-  if (!Number.isInteger(seed)) throw new CliInputError(`--seed: expected a whole number, got ${JSON.stringify(options.seed)}`);
+  const days = parseCount(options.days, "--days", 7, SIMULATE_DAYS);
+  const seed = parseCount(options.seed, "--seed", 1, SEED);
+  const steps = Math.ceil((days * 24 * HOUR_MS) / (scenario.stepSeconds * 1000));
+  if (steps > MAX_SIMULATION_STEPS) {
+    throw new CliInputError(`${file}: stepSeconds: ${days} day${days === 1 ? "" : "s"} of ${scenario.stepSeconds} s steps is ${steps} steps, more than ${MAX_SIMULATION_STEPS}; use a larger stepSeconds or fewer --days`);
+  }
+  const svgFile = options.svg === undefined ? null : openOutputFile(options.svg, "--svg");
+  try {
+    return await simulateInto(scenario, days, seed, options, svgFile, io);
+  } finally {
+    svgFile?.close();
+  }
+}
+
+async function simulateInto(scenario: Scenario, days: number, seed: number, options: { json?: boolean }, svgFile: OutputFile | null, io: CommandIo): Promise<number> {
   const report = await runSimulation(scenario, days, seed);
   if (options.json === true) {
     io.out(`${JSON.stringify(report, null, 2)}\n`);
@@ -224,7 +237,7 @@ export async function simulateCommand(file: string, options: { days?: string | n
     io.out(`  builds started        ${report.buildsStarted} (${report.buildsFailed} failed)\n`);
     io.out(`\ndesired (green) and ready (blue) prebuilds, hourly:\n${terminalChart([report.hourly.desired, report.hourly.ready], { colors: io.color })}\n`);
   }
-  if (options.svg !== undefined) {
+  if (svgFile !== null) {
     const start = scenario.start.getTime();
     const labels = report.hourly.desired.map((_, hour) => {
       const at = new Date(start + hour * HOUR_MS);
@@ -239,13 +252,10 @@ export async function simulateCommand(file: string, options: { days?: string | n
         { name: "claims per hour", color: "#d62728", values: report.hourly.claims },
       ],
       24,
+      "day (UTC)",
     );
-    try {
-      writeFileSync(options.svg, svg);
-    } catch (error) {
-      throw new CliInputError(`--svg: cannot write ${options.svg} (${(error as { code?: string }).code ?? String(error)})`);
-    }
-    io.err(`wrote ${options.svg}\n`);
+    svgFile.replace(svg);
+    io.err(`wrote ${svgFile.path}\n`);
   }
   return 0;
 }

@@ -85,6 +85,13 @@ describe("prebuild-reconciler validate", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("1 preset, no problems");
   });
+
+  it("reports a second preset with an id already taken, as plan does, at the second one's path", async () => {
+    const { code, stdout } = await cli("validate", fixture("presets-duplicate.json"));
+    expect(code).toBe(1);
+    const file = fixture("presets-duplicate.json");
+    expect(stdout).toBe([`✗ ${file}: [2].id: duplicate preset id "office", also at [0]`, `1 problem in ${file}`, ""].join("\n"));
+  });
 });
 
 describe("prebuild-reconciler preview", () => {
@@ -123,10 +130,13 @@ describe("prebuild-reconciler simulate", () => {
     expect(report.hourly.desired).toHaveLength(48);
   });
 
-  it("exits 2 when the SVG cannot be written", async () => {
-    const { code, stderr } = await cli("simulate", scenario, "--days", "1", "--svg", join(tmpdir(), "no-such-folder-for-prebuilds", "x.svg"));
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/--svg: cannot write .*x\.svg \(ENOENT\)/);
+  // The longest run there is: had it simulated first, it would have printed its report to stdout.
+  it.each([
+    ["in a missing folder", join(tmpdir(), "no-such-folder-for-prebuilds", "x.svg"), "ENOENT"],
+    ["that is a folder", tmpdir(), "EISDIR"],
+  ])("exits 2 before simulating when the SVG path is %s", async (_, path, code) => {
+    const outcome = await cli("simulate", scenario, "--days", "31", "--svg", path);
+    expect(outcome).toEqual({ code: 2, stdout: "", stderr: `--svg: cannot write ${path} (${code})\n` });
   });
 
   it("writes a well-formed SVG holding the three series", async () => {
@@ -137,10 +147,21 @@ describe("prebuild-reconciler simulate", () => {
     expect(stderr).toBe(`wrote ${out}\n`);
     const svg = readFileSync(out, "utf8");
     expect(XMLValidator.validate(svg)).toBe(true);
-    const document = new XMLParser({ ignoreAttributes: false }).parse(svg) as { svg: { polyline: { "@_data-series": string; "@_points": string }[] } };
+    const document = new XMLParser({ ignoreAttributes: false }).parse(svg) as { svg: { polyline: { "@_data-series": string; "@_points": string }[]; text: ({ "@_class"?: string; "#text": string | number } | string)[] } };
     const series = document.svg.polyline;
     expect(series.map((line) => line["@_data-series"])).toEqual(["desired", "ready", "claims per hour"]);
     for (const line of series) expect(line["@_points"].split(" ")).toHaveLength(24);
+    const texts = (name: string) => document.svg.text.flatMap((text) => (typeof text === "object" && text["@_class"] === name ? [String(text["#text"])] : []));
+    // Every series is a whole count, so every y tick is a whole number, from 0 up.
+    const yTicks = texts("y-tick");
+    expect(yTicks.length).toBeGreaterThanOrEqual(2);
+    expect(yTicks.every((tick) => /^\d+$/.test(tick))).toBe(true);
+    expect(yTicks[0]).toBe("0");
+    const values = yTicks.map(Number);
+    expect(values.every((value, index) => index === 0 || value > (values[index - 1] ?? 0))).toBe(true);
+    // Day labels are UTC dates, and the axis says so.
+    expect(texts("x-tick")).toEqual(["06-02"]);
+    expect(texts("x-title")).toEqual(["day (UTC)"]);
   });
 });
 
@@ -153,10 +174,16 @@ describe("bad input", () => {
     [["plan", fixture("snapshot.json"), "--at", "noon"], /--at: "noon" is not an ISO date/],
     [["validate", fixture("not-json.json")], /not valid JSON/],
     [["preview", fixture("preset-bad.json")], /preset-bad\.json: scheduling\.schedules\[0\]\.cron: invalid cron expression "\* 25 \* \* \*": cron-parser rejected it/],
-    [["preview", fixture("preset-berlin.json"), "--days", "zero"], /--days: expected a positive whole number, got "zero"/],
+    [["preview", fixture("preset-berlin.json"), "--days", "zero"], /--days: expected a whole number from 1 to 366, got "zero"/],
+    [["preview", fixture("preset-berlin.json"), "--days", "367"], /--days: expected a whole number from 1 to 366, got 367/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--days", "32"], /--days: expected a whole number from 1 to 31, got 32/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--seed", "4294967296"], /--seed: expected a whole number from 0 to 4294967295, got 4294967296/],
+    [["simulate", fixture("scenario-tiny-step.json"), "--days", "1"], /scenario-tiny-step\.json: stepSeconds: 1 day of 0\.5 s steps is 172800 steps, more than 44640; use a larger stepSeconds or fewer --days/],
+    [["plan", fixture("snapshot.json"), "--max-creates", "100001"], /--max-creates: expected a whole number from 0 to 100000, got 100001/],
     [["simulate", fixture("snapshot.json")], /snapshot\.json: start: expected an ISO date/],
-    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--seed", "x"], /--seed: expected a whole number/],
-    [["plan", fixture("snapshot.json"), "--max-creates", "abc"], /--max-creates: expected a whole number ≥ 0, got "abc"/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--seed", "x"], /--seed: expected a whole number from 0 to 4294967295, got "x"/],
+    [["plan", fixture("snapshot.json"), "--max-creates", "abc"], /--max-creates: expected a whole number from 0 to 100000, got "abc"/],
+    [["plan", fixture("snapshot.json"), "--max-creates", "1.5"], /--max-creates: expected a whole number from 0 to 100000, got 1\.5/],
     [["simulate", fixture("scenario-bad-zone.json")], /scenario-bad-zone\.json: presets\[0\]\.demand\.timezone: unknown time zone "Mars\/Base"/],
     [["frobnicate"], /unknown command: frobnicate/],
     [[], /usage: prebuild-reconciler/],
@@ -165,5 +192,13 @@ describe("bad input", () => {
     expect({ code, stderr }).toMatchObject({ code: 2, stderr: expect.stringMatching(message) });
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(stdout).toBe("");
+    expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("prebuild-reconciler --version", () => {
+  it.each(["--version", "-v"])("%s prints the package's version alone", async (flag) => {
+    const { version } = JSON.parse(readFileSync(join(process.cwd(), "package.json"), "utf8")) as { version: string };
+    expect(await cli(flag)).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
   });
 });
