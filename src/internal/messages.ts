@@ -11,6 +11,7 @@ export function messageOf(error: unknown): string {
     if (error === null || error === undefined || typeof error !== "object") return String(error);
     const message: unknown = (error as { message?: unknown }).message;
     if (typeof message === "string") return message;
+    if (Object.getPrototypeOf(error) === null) return "a non-Error object was thrown";
     const text = String(error);
     return text === "[object Object]" ? "a non-Error object was thrown" : text;
   } catch {
