@@ -31,20 +31,22 @@ export interface SettledMemory {
 }
 
 /**
- * Creates asked for are not visible yet until the snapshot shows any sign of them: a rise of
- * `inProgress.start` above its baseline, or a running prebuild that was not running when they were
- * asked for (one that became visible and finished between two snapshots). A provisioner returns
- * once all of a call's builds are queued, so a store that shows one of them has caught up with
- * the call: the whole expectation is met, even if some of its prebuilds were claimed, deleted or
- * failed before this replica looked. Until then, or until it expires, it counts as starting: the
- * cautious side, since counting a create as starting can only delay a create, never add one.
+ * How many of the creates asked for the snapshot does not show yet. A create shows as one more
+ * build starting than when it was asked for, or as a running prebuild that was not running then
+ * (it became visible and finished between two snapshots; one that was starting then and runs now
+ * counts as no change). Whatever is not accounted for counts as starting until the expectation
+ * expires: the cautious side, since counting a create as starting can only delay a create, never
+ * add one. (A new prebuild that showed, finished and was claimed between two looks of this replica
+ * is not seen, and delays a create until the expectation expires; claim events cannot tell it from
+ * the claim of an older prebuild, and counting those would risk the over-provisioning this prevents.)
  */
 function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], nowMs: number): number {
   if (expected === null || nowMs > expected.expiresAt.getTime()) return 0;
-  if (starting > expected.startingBaseline) return 0;
   const known = new Set(expected.runningBaseline);
-  for (const prebuild of running) if (!known.has(prebuild.id)) return 0;
-  return expected.count;
+  let appeared = 0;
+  for (const prebuild of running) if (!known.has(prebuild.id)) appeared += 1;
+  const visible = Math.max(0, starting - expected.startingBaseline + appeared);
+  return Math.max(0, expected.count - visible);
 }
 
 /** The memory at a new snapshot: expectations met or expired are dropped, old peaks leave the window. */
@@ -92,7 +94,7 @@ export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemo
     // A fresh baseline from this snapshot: what was still pending is carried over in the count.
     // Sorted, so that the memory does not depend on the order of the snapshot's rows.
     const runningBaseline = step.running.map((prebuild) => prebuild.id).sort(compareIds);
-    expectedCreates = { count: settled.pendingCreates + step.created, startingBaseline: step.starting, runningBaseline, expiresAt };
+    expectedCreates = { count: settled.pendingCreates + step.created, startingBaseline: step.starting, runningBaseline, askedAt: new Date(nowMs), expiresAt };
   } else if (settled.pendingCreates > 0) expectedCreates = memory.expectedCreates;
   const expectedDeletes: ExpectedDelete[] = memory.expectedDeletes.filter((expected) => settled.pendingDeletes.has(expected.workspaceId));
   for (const workspaceId of step.deleted) expectedDeletes.push({ workspaceId, expiresAt });
@@ -120,6 +122,18 @@ export function currentWindow(memory: PresetMemory, starting: number, failing: b
   if (failing) return 1;
   if (memory.createWindowUsed && starting === 0) return Math.min(memory.createWindow * 2, MAX_CREATE_WINDOW);
   return memory.createWindow;
+}
+
+/**
+ * The memory to keep when another replica held the lock since this one last looked: what this one
+ * asked for may have been seen, claimed or undone by the other, so its expectations no longer hold.
+ *
+ * @example
+ * if (!stats.lockAcquired) memory = forgetExpectations(memory);
+ */
+export function forgetExpectations(memory: PresetMemory): PresetMemory {
+  if (memory.expectedCreates === null && memory.expectedDeletes.length === 0) return memory;
+  return { ...memory, expectedCreates: null, expectedDeletes: [] };
 }
 
 /** What happened when the runtime carried a preset's plan out. */

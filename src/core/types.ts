@@ -116,6 +116,8 @@ export interface ExpectedCreates {
   readonly startingBaseline: number;
   /** The running prebuilds when they were asked for: a new id is a create that became visible and finished. */
   readonly runningBaseline: readonly string[];
+  /** When they were asked for: a claim since then may have taken one that became visible. */
+  readonly askedAt: Date;
   /** After this instant the expectation is dropped whatever the snapshot shows. */
   readonly expiresAt: Date;
 }

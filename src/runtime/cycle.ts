@@ -6,7 +6,7 @@
 
 import pLimit from "p-limit";
 import { planCycle } from "../core/cycle.js";
-import { afterExecution } from "../core/memory.js";
+import { afterExecution, forgetExpectations } from "../core/memory.js";
 import type { CyclePlan, PresetMemory, PresetMemoryRow, PresetPlan, PresetStatusTransition, ReconcilePolicy } from "../core/types.js";
 import { labelsOf, presetFields } from "../internal/labels.js";
 import { messageOf } from "../internal/messages.js";
@@ -65,6 +65,7 @@ class Cycle {
   private readonly scope: CallScope;
   private entered = false;
   private pauseRead = false;
+  private readonly failedValidation = new Set<string>();
 
   constructor(
     private readonly dependencies: CycleDependencies,
@@ -147,7 +148,10 @@ class Cycle {
           return this.locked(lease);
         }, { signal }),
       );
-      return outcome.acquired ? outcome.value : NOTHING;
+      if (outcome.acquired) return outcome.value;
+      // Another replica holds the lock and acts: what this one expected may be stale by now.
+      for (const [presetId, remembered] of this.dependencies.memory) this.dependencies.memory.set(presetId, forgetExpectations(remembered));
+      return NOTHING;
     } finally {
       clearTimeout(acquireDeadline);
       this.controller.signal.removeEventListener("abort", parentAbort);
@@ -217,7 +221,7 @@ class Cycle {
   private async execute(plan: CyclePlan, paused: ReadonlySet<string>, fence: () => Promise<boolean>, fencingToken: string | null): Promise<void> {
     const { store, provisioner, clock, logger, timeouts, concurrency, memory } = this.dependencies;
     const limit = pLimit(concurrency);
-    const context = { store, provisioner, clock, logger, outbox: this.outbox, scope: this.scope, timeouts, counts: this.counts, fencingToken, fence };
+    const context = { store, provisioner, clock, logger, outbox: this.outbox, scope: this.scope, timeouts, counts: this.counts, fencingToken, fence, failedValidation: this.failedValidation };
     const remember = (presetPlan: PresetPlan, kept: PresetMemory) => {
       if (isEmptyMemory(kept)) memory.delete(presetPlan.presetId);
       else memory.set(presetPlan.presetId, kept);
@@ -244,6 +248,8 @@ class Cycle {
   private async recordStatusChanges(changes: readonly PresetStatusTransition[], fence: () => Promise<boolean>, fencingToken: string | null): Promise<void> {
     const { store, timeouts, logger } = this.dependencies;
     for (const change of changes) {
+      // A create of this cycle failed permanently: that status, written after the plan was made, stands.
+      if (this.failedValidation.has(change.presetId)) continue;
       if (!(await fence())) return;
       const fields = presetFields(change.preset);
       try {

@@ -32,6 +32,8 @@ export interface ExecutionContext {
   readonly fencingToken: string | null;
   /** Proves the lock is still held just before a side effect; false (and the cycle ends) when it cannot. */
   readonly fence: () => Promise<boolean>;
+  /** Presets recorded as validationFailed in this cycle: the plan's status changes, made before, must not undo it. */
+  readonly failedValidation: Set<string>;
 }
 
 /** Whether a failed call may still have happened: it was abandoned, not refused. */
@@ -142,6 +144,7 @@ async function recordValidationFailure(plan: PresetPlan, error: unknown, context
     context.outbox.fail(preset.id, "store.setPresetStatus", statusError, presetFields(preset));
     return;
   }
+  context.failedValidation.add(preset.id);
   context.logger.warn({ ...presetFields(preset), error: message }, "preset's configuration cannot build: no creates until it changes");
   context.outbox.notify(preset.id, "notifier.validationFailed", (notifier) => notifier.validationFailed?.(preset, message) ?? Promise.resolve());
 }

@@ -68,7 +68,7 @@ describe("Reconciler — deadlines on port calls (SPEC §12)", () => {
     let seen: AbortSignal | undefined;
     const provisioner: Provisioner = {
       createPrebuilds: (_preset, _count, context) => {
-        seen = context.signal;
+        seen = context?.signal;
         return never();
       },
       deletePrebuild: async () => {},
@@ -191,7 +191,7 @@ describe("Reconciler — a lost lock (SPEC §12)", () => {
     const tokens: (string | null)[] = [];
     const provisioner: Provisioner = {
       createPrebuilds: async (preset, count, context) => {
-        tokens.push(context.fencingToken);
+        tokens.push(context?.fencingToken ?? null);
         await world.simulator.createPrebuilds(preset, count, context);
       },
       deletePrebuild: async () => {},

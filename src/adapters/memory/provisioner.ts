@@ -5,6 +5,7 @@
 
 import { UNCLAIMED_LIFECYCLE } from "../../core/lifecycle.js";
 import type { Clock, Preset } from "../../core/types.js";
+import type { FencedCallContext } from "../../ports/call.js";
 import type { Provisioner } from "../../ports/provisioner.js";
 import { seededRandom } from "../../internal/random.js";
 import type { InMemoryStore, MemoryBuild } from "./store.js";
@@ -89,7 +90,7 @@ export class SimulatedProvisioner implements Provisioner {
     this.finishAt.set(build.id, nowMs + latency);
   }
 
-  async createPrebuilds(preset: Preset, count: number): Promise<void> {
+  async createPrebuilds(preset: Preset, count: number, _context?: FencedCallContext): Promise<void> {
     this.check();
     for (let index = 0; index < count; index += 1) {
       const id = this.store.newId("ws");
@@ -107,7 +108,7 @@ export class SimulatedProvisioner implements Provisioner {
     }
   }
 
-  async deletePrebuild(workspaceId: string): Promise<void> {
+  async deletePrebuild(workspaceId: string, _context?: FencedCallContext): Promise<void> {
     this.check();
     const workspace = this.store.workspace(workspaceId);
     if (workspace === undefined || workspace.deleted) throw new Error(`no workspace ${workspaceId} to delete`);
@@ -115,7 +116,7 @@ export class SimulatedProvisioner implements Provisioner {
     this.queue(workspaceId, workspace.presetId, "delete");
   }
 
-  async cancelPendingAndOrphanDelete(presetId: string): Promise<number> {
+  async cancelPendingAndOrphanDelete(presetId: string, _context?: FencedCallContext): Promise<number> {
     this.check();
     let cancelled = 0;
     for (const build of this.store.listBuilds()) {

@@ -7,6 +7,7 @@ import { selectClaimCandidate } from "../../core/claim.js";
 import { isPresetActive } from "../../core/state.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
 import type { LifecycleSettings } from "../../core/lifecycle.js";
+import type { PortCallContext } from "../../ports/call.js";
 import type { BackoffRow, ClaimEvent, Clock, InProgressRow, Preset, RecordedPresetStatus, RunningPrebuild } from "../../core/types.js";
 import type {
   ClaimedWorkspace,
@@ -208,7 +209,9 @@ export class InMemoryStore implements Store {
 
   // ── Store ─────────────────────────────────────────────────────────────────
 
-  async withReconciliationLock<T>(work: (lease: ReconciliationLease) => Promise<T>): Promise<LockOutcome<T>> {
+  async withReconciliationLock<T>(work: (lease: ReconciliationLease) => Promise<T>, context?: PortCallContext): Promise<LockOutcome<T>> {
+    const signal = context?.signal;
+    if (signal?.aborted === true) throw signal.reason;
     if (this.lockHolder !== null) return { acquired: false };
     const holder = new AbortController();
     this.lockHolder = holder;
@@ -220,9 +223,16 @@ export class InMemoryStore implements Store {
         if (holder.signal.aborted) throw holder.signal.reason;
       },
     };
+    // The caller gives up when its signal aborts: the lock is released then, even if `work` never settles.
+    let onAbort = () => {};
+    const abandoned = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal?.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
     try {
-      return { acquired: true, value: await work(lease) };
+      return { acquired: true, value: await Promise.race([work(lease), abandoned]) };
     } finally {
+      signal?.removeEventListener("abort", onAbort);
       if (this.lockHolder === holder) this.lockHolder = null;
     }
   }
