@@ -275,6 +275,15 @@ function swapConfiguration(next: JsepConfiguration): JsepConfiguration {
   return previous as unknown as JsepConfiguration;
 }
 
+/** The word or the single character at `index`, to quote in a message. */
+function tokenAt(source: string, index: number): string {
+  let end = index + 1;
+  if (Jsep.isIdentifierStart(source.charCodeAt(index))) {
+    while (end < source.length && Jsep.isIdentifierPart(source.charCodeAt(end))) end += 1;
+  }
+  return source.slice(index, end);
+}
+
 function parseRaw(source: string): RawNode | string {
   tokenStarts = [];
   nesting = 0;
@@ -282,8 +291,7 @@ function parseRaw(source: string): RawNode | string {
   try {
     const parser = new Jsep(source);
     const node = parser.gobbleExpression();
-    if (!node) return `unexpected "${source.charAt(parser.index)}" at column ${columnOf(parser.index)}`;
-    if (parser.index < source.length) return `unexpected "${source.charAt(parser.index)}" at column ${columnOf(parser.index)}`;
+    if (!node || parser.index < source.length) return `unexpected "${tokenAt(source, parser.index)}" at column ${columnOf(parser.index)}`;
     return node;
   } catch (error) {
     if (error instanceof Error && typeof (error as { index?: unknown }).index === "number") {
