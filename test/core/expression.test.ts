@@ -11,6 +11,7 @@ import {
   type TargetExpressionInput,
   type TargetExpressionInputs,
 } from "../../src/core/expression/index.js";
+import { FRACTIONS } from "../../src/core/expression/compile.js";
 
 const ZERO = Object.fromEntries(TARGET_EXPRESSION_INPUTS.map((name) => [name, 0])) as Record<TargetExpressionInput, number>;
 
@@ -501,6 +502,27 @@ describe("target expressions: compiling once", () => {
 
   it("remembers failures too", () => {
     expect(compileTargetExpression("nope + 1")).toBe(compileTargetExpression("nope + 1"));
+  });
+
+  it("keeps each expression's numbers apart: integers in its bytecode, other numbers beside it", () => {
+    const small = compiled("hour >= 9 && hour < 17 ? clamp(claims_60m, 2, 20) : 0");
+    const large = compiled("hour>=10&&hour<18 ? clamp(claims_60m, 5, 50) : 1");
+    expect(small[FRACTIONS]).toEqual([]);
+    expect(compiled("claim_rate_5m * 2.5 + 1099511627776 + 1e300 * 0")[FRACTIONS]).toEqual([2.5, 2 ** 40, 1e300]);
+    expect(valueOf("claim_rate_5m * 2.5 + 1099511627776 + 1e300 * 0", { claim_rate_5m: 2 })).toBe(5 + 2 ** 40);
+    expect(valueOf(small.source, { hour: 9, claims_60m: 30 })).toBe(20);
+    expect(valueOf(large.source, { hour: 9, claims_60m: 30 })).toBe(1);
+    expect(valueOf(large.source, { hour: 10, claims_60m: 30 })).toBe(30);
+    expect(valueOf(large.source, { hour: 10, claims_60m: 60 })).toBe(50);
+  });
+
+  it("quotes each expression's own text in run-time errors", () => {
+    expect(runtimeError("running % 0")).toBe('"running % 0" (at column 1): modulo by zero');
+    expect(runtimeError("1 + running  %  0")).not.toBe(runtimeError("running % 0"));
+    expect(runtimeError("1 + running  %  0")).toBe('"running  %  0" (at column 5): modulo by zero');
+    expect(runtimeError("2 + running % 0")).toBe('"running % 0" (at column 5): modulo by zero');
+    expect(runtimeError("clamp(1, 9, 2)")).toBe('"clamp(1, 9, 2)" (at column 1): the low bound 9 is above the high bound 2');
+    expect(runtimeError("clamp(1,  8, 3)")).toBe('"clamp(1,  8, 3)" (at column 1): the low bound 8 is above the high bound 3');
   });
 
   it("freezes what it shares", () => {

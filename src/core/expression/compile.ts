@@ -1,15 +1,21 @@
 /**
- * Compiling target expressions: parse (jsep, with expr-lang's grammar), type check, build the
- * closures. Each distinct source text is compiled once per process and the result shared.
+ * Compiling target expressions: parse (jsep, with expr-lang's grammar), type check, compile to
+ * bytecode. Each distinct source text is compiled once per process and the result shared.
  */
 
-import type { NumberProgram } from "./functions.js";
+import type { Bytecode } from "./bytecode.js";
 import type { TargetExpressionInput } from "./inputs.js";
 import { parseTargetExpression } from "./parse.js";
 import { buildProgram } from "./program.js";
 
-/** The key of a compiled expression's program: not exported from the package, so only this module runs it. */
-export const PROGRAM: unique symbol = Symbol("target expression program");
+/** The key of a compiled expression's bytecode: not exported from the package, so only this module runs it. */
+export const PROGRAM: unique symbol = Symbol("target expression bytecode");
+
+/** The key of a compiled expression's constants that are not small integers. */
+export const FRACTIONS: unique symbol = Symbol("target expression fractions");
+
+/** The key of the texts a compiled expression's run-time messages quote. */
+export const TEXTS: unique symbol = Symbol("target expression texts");
 
 /** A target expression that compiled: well-formed, well-typed, giving a number. Shared and frozen. */
 export interface CompiledTargetExpression {
@@ -20,8 +26,12 @@ export interface CompiledTargetExpression {
    * input that is not listed is never read, so it need not be computed.
    */
   readonly inputs: readonly TargetExpressionInput[];
-  /** The compiled program; use {@link evaluateTargetExpression} to run it. */
-  readonly [PROGRAM]: NumberProgram;
+  /** The compiled bytecode; use {@link evaluateTargetExpression} to run it. */
+  readonly [PROGRAM]: Bytecode;
+  /** The constants that are not small integers, which the bytecode refers to by index. */
+  readonly [FRACTIONS]: readonly number[];
+  /** The texts of the operations that can fail at run time, with their columns. */
+  readonly [TEXTS]: readonly string[];
 }
 
 /** The result of compiling: the compiled expression, or a message saying what is wrong and where. */
@@ -41,7 +51,11 @@ function compileUncached(source: string): TargetExpressionCompileResult {
   const expression: CompiledTargetExpression = Object.freeze({
     source,
     inputs: Object.freeze([...built.program.inputs]),
-    [PROGRAM]: built.program.run,
+    // Not frozen: V8 stores a frozen array's numbers boxed, one more memory access per read.
+    // Nothing outside this module can reach them.
+    [PROGRAM]: built.program.bytecode,
+    [FRACTIONS]: built.program.fractions,
+    [TEXTS]: Object.freeze([...built.program.texts]),
   });
   return Object.freeze({ ok: true, expression });
 }

@@ -3,8 +3,9 @@
  * a result, never as an exception.
  */
 
-import { type CompiledTargetExpression, PROGRAM } from "./compile.js";
-import { EvaluationFault, type TargetExpressionInputs } from "./inputs.js";
+import { type CompiledTargetExpression, FRACTIONS, PROGRAM, TEXTS } from "./compile.js";
+import { EvaluationFault, runBytecode } from "./bytecode.js";
+import type { TargetExpressionInputs } from "./inputs.js";
 
 /** The result of an evaluation: a whole number, or a message saying what went wrong. */
 export type TargetExpressionEvaluation = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly message: string };
@@ -22,9 +23,11 @@ export type TargetExpressionEvaluation = { readonly ok: true; readonly value: nu
 export function evaluateTargetExpression(expression: CompiledTargetExpression, inputs: TargetExpressionInputs): TargetExpressionEvaluation {
   let value: number;
   try {
-    value = expression[PROGRAM](inputs);
+    value = runBytecode(expression[PROGRAM], expression[FRACTIONS], inputs);
   } catch (error) {
-    if (error instanceof EvaluationFault) return { ok: false, message: error.message };
+    if (error instanceof EvaluationFault) {
+      return { ok: false, message: error.text === null ? error.detail : `${expression[TEXTS][error.text] ?? ""}: ${error.detail}` };
+    }
     return { ok: false, message: `the evaluation failed: ${error instanceof Error ? error.message : String(error)}` };
   }
   if (!Number.isFinite(value)) return { ok: false, message: `the result is ${value}, not a finite number` };
