@@ -70,48 +70,71 @@ const FUNCTION_ARITY: Readonly<Record<FunctionName, readonly [number, number]>> 
   abs: [1, 1],
 };
 
-const depth = { depthSize: "small", maxDepth: 5, depthIdentifier: "expression" } as const;
+const depth = { depthSize: "medium", maxDepth: 6, depthIdentifier: "expression" } as const;
 
 const { number: numberTreeArb } = fc.letrec<{ number: NumberTree; boolean: BooleanTree }>((tie) => ({
   number: fc.oneof(
     depth,
-    fc.record({ t: fc.constant("literal" as const), wrap: wrapArb, pair: fc.constantFrom(...LITERALS) }).map(({ t, wrap, pair }) => ({ t, wrap, value: pair[0], text: pair[1] })),
-    fc.record({ t: fc.constant("input" as const), wrap: wrapArb, name: fc.constantFrom(...TARGET_EXPRESSION_INPUTS) }),
-    fc.record({ t: fc.constant("sign" as const), wrap: wrapArb, negate: fc.boolean(), operand: tie("number") }),
-    fc.record({
-      t: fc.constant("arithmetic" as const),
-      wrap: wrapArb,
-      op: fc.constantFrom<ArithmeticSpelling>("+", "-", "*", "/", "%", "**", "^"),
-      left: tie("number"),
-      right: tie("number"),
-    }),
-    fc.record({ t: fc.constant("choose" as const), wrap: wrapArb, test: tie("boolean"), yes: tie("number"), no: tie("number") }),
-    fc
-      .constantFrom<FunctionName>("clamp", "min", "max", "ceil", "floor", "round", "abs")
-      .chain((name) =>
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({ t: fc.constant("literal" as const), wrap: wrapArb, pair: fc.constantFrom(...LITERALS) })
+        .map(({ t, wrap, pair }) => ({ t, wrap, value: pair[0], text: pair[1] })),
+    },
+    { weight: 3, arbitrary: fc.record({ t: fc.constant("input" as const), wrap: wrapArb, name: fc.constantFrom(...TARGET_EXPRESSION_INPUTS) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("sign" as const), wrap: wrapArb, negate: fc.boolean(), operand: tie("number") }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        t: fc.constant("arithmetic" as const),
+        wrap: wrapArb,
+        op: fc.constantFrom<ArithmeticSpelling>("+", "-", "*", "/", "%", "**", "^"),
+        left: tie("number"),
+        right: tie("number"),
+      }),
+    },
+    { weight: 3, arbitrary: fc.record({ t: fc.constant("choose" as const), wrap: wrapArb, test: tie("boolean"), yes: tie("number"), no: tie("number") }) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom<FunctionName>("clamp", "min", "max", "ceil", "floor", "round", "abs")
+        .chain((name) =>
         fc.record({
           t: fc.constant("call" as const),
           wrap: wrapArb,
           name: fc.constant(name),
-          args: fc.array(tie("number"), { minLength: FUNCTION_ARITY[name][0], maxLength: FUNCTION_ARITY[name][1] }),
-        }),
-      ),
+            args: fc.array(tie("number"), { minLength: FUNCTION_ARITY[name][0], maxLength: FUNCTION_ARITY[name][1] }),
+          }),
+        ),
+    },
   ),
   boolean: fc.oneof(
     depth,
-    fc.record({ t: fc.constant("boolean" as const), wrap: wrapArb, value: fc.boolean() }),
-    fc.integer({ min: 1, max: 3 }).chain((links) =>
-      fc.record({
-        t: fc.constant("compare" as const),
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("boolean" as const), wrap: wrapArb, value: fc.boolean() }) },
+    {
+      weight: 5,
+      arbitrary: fc.integer({ min: 1, max: 3 }).chain((links) =>
+        fc.record({
+          t: fc.constant("compare" as const),
+          wrap: wrapArb,
+          ops: fc.array(fc.constantFrom<ComparisonSpelling>("==", "!=", "<", "<=", ">", ">="), { minLength: links, maxLength: links }),
+          operands: fc.array(tie("number"), { minLength: links + 1, maxLength: links + 1 }),
+        }),
+      ),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("same" as const), wrap: wrapArb, equal: fc.boolean(), left: tie("boolean"), right: tie("boolean") }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        t: fc.constant("logic" as const),
         wrap: wrapArb,
-        ops: fc.array(fc.constantFrom<ComparisonSpelling>("==", "!=", "<", "<=", ">", ">="), { minLength: links, maxLength: links }),
-        operands: fc.array(tie("number"), { minLength: links + 1, maxLength: links + 1 }),
+        op: fc.constantFrom("&&" as const, "and" as const, "||" as const, "or" as const),
+        left: tie("boolean"),
+        right: tie("boolean"),
       }),
-    ),
-    fc.record({ t: fc.constant("same" as const), wrap: wrapArb, equal: fc.boolean(), left: tie("boolean"), right: tie("boolean") }),
-    fc.record({ t: fc.constant("logic" as const), wrap: wrapArb, op: fc.constantFrom("&&" as const, "and" as const, "||" as const, "or" as const), left: tie("boolean"), right: tie("boolean") }),
-    fc.record({ t: fc.constant("not" as const), wrap: wrapArb, spelling: fc.constantFrom("!" as const, "not" as const), operand: tie("boolean") }),
-    fc.record({ t: fc.constant("either" as const), wrap: wrapArb, test: tie("boolean"), yes: tie("boolean"), no: tie("boolean") }),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("not" as const), wrap: wrapArb, spelling: fc.constantFrom("!" as const, "not" as const), operand: tie("boolean") }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant("either" as const), wrap: wrapArb, test: tie("boolean"), yes: tie("boolean"), no: tie("boolean") }) },
   ),
 }));
 
