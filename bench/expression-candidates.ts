@@ -7,7 +7,7 @@
  * without saving them, then restore the tree with `npm ci`:
  *
  *   npm i --no-save jexl@2.3.0 expr-eval-fork@3.0.3 filtrex@3.1.0 @bufbuild/cel@0.6.1 @marcbachmann/cel-js@8.0.0 subscript@10.8.0
- *   node --import tsx bench/expression-candidates.ts
+ *   node --import tsx bench/expression-candidates.ts [--candidates | --scale]
  *
  * A candidate that is not installed is reported as such and skipped.
  *
@@ -462,5 +462,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
-await tenThousandPresets();
+// `--scale` runs only the 10,000-preset figures, `--candidates` only the comparison.
+if (!process.argv.includes("--scale")) await main();
+if (!process.argv.includes("--candidates")) await tenThousandPresets();
