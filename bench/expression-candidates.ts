@@ -34,6 +34,7 @@ interface Engine {
 
 interface Candidate {
   readonly name: string;
+  /** What to install for it, with the version measured. */
   readonly packages: readonly string[];
   load(): Promise<Engine>;
 }
@@ -59,7 +60,7 @@ async function load(name: string): Promise<Record<string, unknown>> {
 const CANDIDATES: readonly Candidate[] = [
   {
     name: "jsep 1.6.0 + own bytecode (chosen)",
-    packages: ["jsep"],
+    packages: ["jsep@1.6.0"],
     load: () =>
       Promise.resolve({
         compile(source) {
@@ -81,7 +82,7 @@ const CANDIDATES: readonly Candidate[] = [
   },
   {
     name: "jexl 2.3.0",
-    packages: ["jexl"],
+    packages: ["jexl@2.3.0"],
     async load() {
       interface JexlExpression {
         evalSync(context: object): unknown;
@@ -108,7 +109,7 @@ const CANDIDATES: readonly Candidate[] = [
   },
   {
     name: "expr-eval-fork 3.0.3",
-    packages: ["expr-eval-fork"],
+    packages: ["expr-eval-fork@3.0.3"],
     async load() {
       interface ExprEvalParser {
         functions: Record<string, unknown>;
@@ -130,7 +131,7 @@ const CANDIDATES: readonly Candidate[] = [
   },
   {
     name: "filtrex 3.1.0",
-    packages: ["filtrex"],
+    packages: ["filtrex@3.1.0"],
     async load() {
       const { compileExpression } = (await load("filtrex")) as {
         compileExpression(source: string, options: object): (data: object) => unknown;
@@ -158,7 +159,7 @@ const CANDIDATES: readonly Candidate[] = [
   },
   {
     name: "@bufbuild/cel 0.6.1",
-    packages: ["@bufbuild/cel"],
+    packages: ["@bufbuild/cel@0.6.1"],
     async load() {
       const cel = (await load("@bufbuild/cel")) as {
         CelScalar: { DOUBLE: unknown };
@@ -194,7 +195,7 @@ const CANDIDATES: readonly Candidate[] = [
   },
   {
     name: "@marcbachmann/cel-js 8.0.0",
-    packages: ["@marcbachmann/cel-js"],
+    packages: ["@marcbachmann/cel-js@8.0.0"],
     async load() {
       interface CelEnvironment {
         registerVariable(name: string, type: string): CelEnvironment;
@@ -228,7 +229,7 @@ const CANDIDATES: readonly Candidate[] = [
   },
   {
     name: "subscript 10.8.0 (justin)",
-    packages: ["subscript"],
+    packages: ["subscript@10.8.0"],
     async load() {
       const { default: justin } = (await load("subscript/justin")) as { default: (source: string) => (context: object) => unknown };
       // subscript finds functions in the context: one context per inputs object, made once.
