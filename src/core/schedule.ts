@@ -7,7 +7,8 @@ import { type CompiledCron, compileCron, cronMatches, dayMatches } from "./cron.
 import { SnapshotValidationError } from "./errors.js";
 import { nextWallBoundary, offsetTimeline, wallClockAt, wallClockOfShifted, type WallClock } from "./timezone.js";
 import type { PrebuildSchedule, Preset } from "./types.js";
-import { validatePreset } from "./validate/index.js";
+import { presetRule } from "./validate/index.js";
+import { issuesOf } from "./validate/rules.js";
 
 const MINUTE_MS = 60_000;
 /** How far ahead `nextChangeAt` looks at schedules (SPEC §6). */
@@ -76,7 +77,8 @@ export function countAtInstant(preset: Preset, epochMs: number): ScheduledCount 
  * ); // → 3
  */
 export function desiredInstances(preset: Preset, at: Date): number {
-  const issues = validatePreset(preset);
+  // The schedules alone decide here: a target expression, valid or not, plays no part.
+  const issues = issuesOf(presetRule, preset, "preset");
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) issues.push({ path: "at", message: "must be a valid Date" });
   if (issues.length > 0) throw new SnapshotValidationError(issues, typeof preset?.id === "string" ? preset.id : null);
   return scheduledCount(preset, at.getTime()).count;

@@ -11,6 +11,7 @@ import {
   claimEventRule,
   inProgressBuildsRule,
   memoryRule,
+  presetConfigurationRule,
   presetRule,
   runningRule,
   statusRecordRule,
@@ -84,7 +85,7 @@ const presetSnapshotRule: Rule<PresetSnapshot> = object(
  * // → [{ path: "desiredInstances", message: "must be a non-negative integer, got -1" }]
  */
 export function validatePreset(preset: Preset): ValidationIssue[] {
-  return issuesOf(presetRule, preset, "preset");
+  return issuesOf(presetConfigurationRule, preset, "preset");
 }
 
 /**

@@ -86,7 +86,17 @@ const ttlSeconds: Rule<number | null | undefined> = check(
   (value) => `must be a non-negative whole number of seconds or null, got ${describeValue(value)}`,
 );
 
-const expression: Rule<string | null | undefined> = {
+/**
+ * In a snapshot an expression need only be text: one that does not compile falls back to the
+ * scheduled target at planning time (SPEC §11), so that a typo never leaves a pool unmanaged.
+ */
+const expressionText: Rule<string | null | undefined> = check(
+  (value): value is string | null | undefined => value === null || value === undefined || typeof value === "string",
+  (value) => `must be an expression string or null, got ${describeValue(value)}`,
+);
+
+/** At configuration time it must compile, so that admins catch the typo when they save it. */
+const compilingExpression: Rule<string | null | undefined> = {
   is: (value): value is string | null | undefined => value === null || value === undefined || (typeof value === "string" && compileTargetExpression(value).ok),
   explain(value, path, issues) {
     if (value === null || value === undefined) return;
@@ -99,8 +109,7 @@ const expression: Rule<string | null | undefined> = {
   },
 };
 
-/** A preset (SPEC §2, §11). */
-export const presetRule = object({
+const presetFields = {
   id,
   organizationId: id,
   templateId: id,
@@ -113,8 +122,13 @@ export const presetRule = object({
   ttlSeconds,
   lastInvalidatedAt: nullable(date),
   scheduling,
-  desiredInstancesExpression: expression,
-}) as Rule<Preset>;
+};
+
+/** A preset in a snapshot (SPEC §2, §11). */
+export const presetRule = object({ ...presetFields, desiredInstancesExpression: expressionText }) as Rule<Preset>;
+
+/** A preset's configuration (SPEC §8): as in a snapshot, and its target expression compiles. */
+export const presetConfigurationRule = object({ ...presetFields, desiredInstancesExpression: compilingExpression }) as Rule<Preset>;
 
 /** A running prebuild. */
 export const runningRule: Rule<RunningPrebuild> = object({ id, presetId: id, createdAt: date, ready: boolean });
