@@ -28,6 +28,8 @@ import {
   type PauseState,
   type Preset,
   type PresetLabels,
+  type FencedCallContext,
+  type PortCallContext,
   type PresetStatusChange,
   type ReconciliationLease,
   type Provisioner,
@@ -40,25 +42,39 @@ import {
 
 // ── The host's own APIs (fictional) ──────────────────────────────────────────
 
+/** Options of a query: an aborted signal cancels it on the server (`pg_cancel_backend`). */
+export interface QueryOptions {
+  readonly signal?: AbortSignal | undefined;
+}
+
 /** The part of a PostgreSQL client the host uses, shaped like node-postgres. */
 export interface SqlClient {
-  query<Row extends object>(text: string, values?: readonly unknown[]): Promise<{ readonly rows: Row[] }>;
+  query<Row extends object>(text: string, values?: readonly unknown[], options?: QueryOptions): Promise<{ readonly rows: Row[] }>;
 }
 
 /** A pool of connections; `transaction` runs `work` on one connection, commits or rolls back. */
 export interface SqlPool extends SqlClient {
-  transaction<T>(work: (tx: SqlClient) => Promise<T>, options?: { readonly isolation?: "read committed" | "repeatable read"; readonly readOnly?: boolean }): Promise<T>;
+  transaction<T>(
+    work: (tx: SqlClient) => Promise<T>,
+    options?: { readonly isolation?: "read committed" | "repeatable read"; readonly readOnly?: boolean; readonly signal?: AbortSignal | undefined },
+  ): Promise<T>;
 }
 
 /** The host's workspace service: creates workspaces and queues their builds. */
 export interface WorkspaceBuilds {
-  /** Creates a workspace and queues its first start build with the preset's parameters; returns once queued. */
-  createWorkspace(request: { readonly ownerId: string; readonly name: string; readonly templateVersionId: string; readonly presetId: string | null }): Promise<{ readonly workspaceId: string }>;
+  /**
+   * Creates a workspace and queues its first start build with the preset's parameters; returns once
+   * queued. An HTTP call underneath: it takes a signal, as `fetch` does.
+   */
+  createWorkspace(
+    request: { readonly ownerId: string; readonly name: string; readonly templateVersionId: string; readonly presetId: string | null },
+    options?: QueryOptions,
+  ): Promise<{ readonly workspaceId: string }>;
   /**
    * Queues a delete build, which reuses the template version of the workspace's last build.
    * Rejects, queuing nothing, when the workspace's owner is not `ifOwnedBy` at that moment.
    */
-  deleteWorkspace(workspaceId: string, initiatorId: string, ifOwnedBy: string): Promise<void>;
+  deleteWorkspace(workspaceId: string, initiatorId: string, ifOwnedBy: string, options?: QueryOptions): Promise<void>;
 }
 
 /** The host's mail sender. */
@@ -138,7 +154,7 @@ export class SqlStore implements Store {
   }
 
   /** Seven selects in one read-only REPEATABLE READ transaction: they all see the same instant. */
-  loadSnapshot(): Promise<StoreSnapshot> {
+  loadSnapshot(context?: PortCallContext): Promise<StoreSnapshot> {
     const system = [this.systemUserId];
     return this.pool.transaction(
       async (tx) => {
@@ -215,7 +231,8 @@ export class SqlStore implements Store {
           claimEvents: events.rows.map((row) => ({ presetId: row.preset_id, at: row.at, outcome: row.outcome })),
         };
       },
-      { isolation: "repeatable read", readOnly: true },
+      // The Reconciler's deadline reaches the database: an aborted signal cancels the transaction's query.
+      { isolation: "repeatable read", readOnly: true, signal: context?.signal },
     );
   }
 
@@ -273,23 +290,31 @@ export class SqlStore implements Store {
   }
 
   /**
-   * One UPDATE: the row lock (`FOR UPDATE SKIP LOCKED`) makes two concurrent claims take two
-   * different prebuilds, and the conditions repeat what the snapshot calls ready and unexpired,
-   * at the claim's instant.
+   * One statement: the row lock (`FOR UPDATE SKIP LOCKED`) makes two concurrent claims take two
+   * different prebuilds, the conditions repeat what the snapshot calls ready and unexpired at the
+   * claim's instant, and the claim event ("claimed", or "missed" when nothing was claimable) is
+   * recorded by the same statement, so it commits with the claim or not at all.
    */
-  async claim(request: StoreClaimRequest): Promise<ClaimedWorkspace | null> {
+  async claim(request: StoreClaimRequest, context?: PortCallContext): Promise<ClaimedWorkspace | null> {
     const { rows } = await this.pool.query<{ id: string; preset_name: string; template_id: string; organization_id: string; created_at: Date }>(
       `-- name: ClaimPrebuild
-       UPDATE workspaces w
-       SET owner_id = $2, name = $3, autostart_schedule = $4, ttl_ms = $5, dormant_at = NULL, deleting_at = NULL
-       FROM claimable_prebuilds c
-       WHERE w.id = (SELECT c2.id FROM claimable_prebuilds c2
-                     WHERE c2.preset_id = $1 AND c2.owner_id = $7 AND c2.ready AND c2.preset_active
-                       AND (c2.ttl_seconds IS NULL OR c2.ttl_seconds = 0 OR c2.created_at >= $6::timestamptz - make_interval(secs => c2.ttl_seconds))
-                       AND (c2.last_invalidated_at IS NULL OR c2.created_at >= c2.last_invalidated_at)
-                     ORDER BY c2.created_at, c2.id LIMIT 1 FOR UPDATE OF c2 SKIP LOCKED)
-         AND c.id = w.id
-       RETURNING w.id, c.preset_name, c.template_id, c.organization_id, w.created_at`,
+       WITH picked AS (
+         SELECT c.id FROM claimable_prebuilds c
+         WHERE c.preset_id = $1 AND c.owner_id = $7 AND c.ready AND c.preset_active
+           AND (c.ttl_seconds IS NULL OR c.ttl_seconds = 0 OR c.created_at >= $6::timestamptz - make_interval(secs => c.ttl_seconds))
+           AND (c.last_invalidated_at IS NULL OR c.created_at >= c.last_invalidated_at)
+         ORDER BY c.created_at, c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED
+       ), claimed AS (
+         UPDATE workspaces w
+         SET owner_id = $2, name = $3, autostart_schedule = $4, ttl_ms = $5, dormant_at = NULL, deleting_at = NULL
+         FROM picked p, claimable_prebuilds c
+         WHERE w.id = p.id AND c.id = p.id
+         RETURNING w.id, c.preset_name, c.template_id, c.organization_id, w.created_at
+       ), event AS (
+         INSERT INTO prebuild_claim_events (preset_id, at, outcome)
+         SELECT $1, $6, CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN 'claimed' ELSE 'missed' END
+       )
+       SELECT * FROM claimed`,
       [
         request.presetId,
         request.claimant.userId,
@@ -299,6 +324,7 @@ export class SqlStore implements Store {
         request.now,
         this.systemUserId,
       ],
+      { signal: context?.signal },
     );
     const row = rows[0];
     if (row === undefined) return null;
@@ -325,15 +351,22 @@ export class HostProvisioner implements Provisioner {
     private readonly systemUserId: string,
   ) {}
 
-  /** Returns once the builds are queued; the next snapshots count them as starting. */
-  async createPrebuilds(preset: Preset, count: number): Promise<void> {
+  /**
+   * Returns once the builds are queued; the next snapshots count them as starting. The signal is
+   * passed to every call and checked between them: past its deadline, nothing more is queued.
+   */
+  async createPrebuilds(preset: Preset, count: number, context?: FencedCallContext): Promise<void> {
     for (let index = 0; index < count; index += 1) {
-      await this.builds.createWorkspace({
-        ownerId: this.systemUserId,
-        name: `prebuild-${preset.name}-${crypto.randomUUID().slice(0, 8)}`,
-        templateVersionId: preset.templateVersionId,
-        presetId: preset.id,
-      });
+      context?.signal.throwIfAborted();
+      await this.builds.createWorkspace(
+        {
+          ownerId: this.systemUserId,
+          name: `prebuild-${preset.name}-${crypto.randomUUID().slice(0, 8)}`,
+          templateVersionId: preset.templateVersionId,
+          presetId: preset.id,
+        },
+        { signal: context?.signal },
+      );
     }
   }
 
@@ -341,12 +374,12 @@ export class HostProvisioner implements Provisioner {
    * No template version here: the delete build uses the one the workspace was last built with.
    * A claim may have taken the workspace since the snapshot: then the call must fail, not delete it.
    */
-  deletePrebuild(workspaceId: string): Promise<void> {
-    return this.builds.deleteWorkspace(workspaceId, this.systemUserId, this.systemUserId);
+  deletePrebuild(workspaceId: string, context?: FencedCallContext): Promise<void> {
+    return this.builds.deleteWorkspace(workspaceId, this.systemUserId, this.systemUserId, { signal: context?.signal });
   }
 
   /** Cancels and orphan-deletes in one transaction, so no unstarted workspace is left behind. */
-  cancelPendingAndOrphanDelete(presetId: string): Promise<number> {
+  cancelPendingAndOrphanDelete(presetId: string, context?: FencedCallContext): Promise<number> {
     return this.pool.transaction(async (tx) => {
       const { rows } = await tx.query<{ workspace_id: string }>(
         `-- name: CancelPendingCreates
@@ -360,7 +393,7 @@ export class HostProvisioner implements Provisioner {
       const ids = rows.map((row) => row.workspace_id);
       if (ids.length > 0) await tx.query("-- name: OrphanDeleteWorkspaces\nUPDATE workspaces SET deleted = true WHERE id = ANY($1)", [ids]);
       return ids.length;
-    });
+    }, { signal: context?.signal });
   }
 }
 

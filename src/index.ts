@@ -101,7 +101,7 @@ export {
   type ReconcilerTimeouts,
   type StartOptions,
 } from "./runtime/reconciler.js";
-export { DEFAULT_TIMEOUTS } from "./runtime/options.js";
+export { DEFAULT_TIMEOUTS, type ResolvedTimeouts } from "./runtime/options.js";
 export { DEFAULT_MIN_INTERVAL_MS } from "./runtime/loop.js";
 export { PortTimeoutError, CycleInterruptedError, type InterruptionCause } from "./runtime/errors.js";
 export type { ReconcilerHealth } from "./runtime/health.js";

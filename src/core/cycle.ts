@@ -126,7 +126,7 @@ export function planAt(global: GlobalSnapshot, nowMs: number, policy: ResolvedPo
   for (const group of grouping.groups.values()) {
     const preset = group.preset;
     if (preset === null) continue;
-    if (!group.issues.empty) {
+    if (!group.valid) {
       invalid.push({ presetId: group.presetId, error: new SnapshotValidationError(group.issues.issues, group.presetId) });
       continue;
     }

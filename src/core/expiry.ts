@@ -19,33 +19,43 @@ function ttlMs(preset: Preset): number | null {
   return ttl === null || ttl === undefined || ttl === 0 ? null : ttl * 1000;
 }
 
-function isInvalidated(preset: Preset, prebuild: RunningPrebuild): boolean {
-  const invalidatedAt = preset.lastInvalidatedAt;
-  return invalidatedAt !== null && invalidatedAt !== undefined && prebuild.createdAt.getTime() < invalidatedAt.getTime();
+/**
+ * A prebuild created strictly before this instant is expired at `nowMs`: the later of the
+ * invalidation and `now − TTL` (`now − createdAt > TTL` is `createdAt < now − TTL`). Worked out
+ * once per preset, so that each prebuild costs one comparison.
+ */
+function expiredBefore(preset: Preset, nowMs: number): number {
+  const ttl = ttlMs(preset);
+  const invalidatedAt = preset.lastInvalidatedAt?.getTime() ?? -Infinity;
+  return ttl === null ? invalidatedAt : Math.max(invalidatedAt, nowMs - ttl);
 }
 
 /** Whether `prebuild` is expired at `nowMs` under `preset`'s TTL and invalidation. */
 export function isExpired(preset: Preset, prebuild: RunningPrebuild, nowMs: number): boolean {
-  const ttl = ttlMs(preset);
-  return (ttl !== null && nowMs - prebuild.createdAt.getTime() > ttl) || isInvalidated(preset, prebuild);
+  return prebuild.createdAt.getTime() < expiredBefore(preset, nowMs);
 }
 
 const NONE: readonly RunningPrebuild[] = Object.freeze([]);
 
 /** Splits a preset's running prebuilds into unexpired and expired ones, keeping their order. */
 export function splitByExpiry(preset: Preset, running: readonly RunningPrebuild[], nowMs: number): ExpirySplit {
+  const cutoff = expiredBefore(preset, nowMs);
+  let anyExpired = false;
+  for (let index = 0; index < running.length && !anyExpired; index += 1) anyExpired = (running[index] as RunningPrebuild).createdAt.getTime() < cutoff;
   // Most presets have nothing expired: then the input list itself is the unexpired list, and a
   // cycle over a million prebuilds allocates no second copy of it.
-  if (!running.some((prebuild) => isExpired(preset, prebuild, nowMs))) return { unexpired: running, expired: NONE, invalidated: 0 };
+  if (!anyExpired) return { unexpired: running, expired: NONE, invalidated: 0 };
+  const invalidatedAt = preset.lastInvalidatedAt?.getTime() ?? -Infinity;
   const unexpired: RunningPrebuild[] = [];
   const expired: RunningPrebuild[] = [];
   let invalidated = 0;
   for (const prebuild of running) {
-    if (isInvalidated(preset, prebuild)) {
+    const createdAt = prebuild.createdAt.getTime();
+    if (createdAt >= cutoff) unexpired.push(prebuild);
+    else {
       expired.push(prebuild);
-      invalidated += 1;
-    } else if (isExpired(preset, prebuild, nowMs)) expired.push(prebuild);
-    else unexpired.push(prebuild);
+      if (createdAt < invalidatedAt) invalidated += 1;
+    }
   }
   return { unexpired, expired, invalidated };
 }
@@ -57,8 +67,8 @@ export function splitByExpiry(preset: Preset, running: readonly RunningPrebuild[
 export function nextExpiry(preset: Preset, unexpired: readonly RunningPrebuild[]): number | null {
   const ttl = ttlMs(preset);
   if (ttl === null || unexpired.length === 0) return null;
-  let earliest = Infinity;
+  let oldest = Infinity;
+  for (const prebuild of unexpired) oldest = Math.min(oldest, prebuild.createdAt.getTime());
   // Saturating: a TTL of Number.MAX_SAFE_INTEGER seconds expires at the end of time, not at NaN.
-  for (const prebuild of unexpired) earliest = Math.min(earliest, addMs(prebuild.createdAt.getTime(), ttl + 1));
-  return earliest;
+  return addMs(oldest, ttl + 1);
 }

@@ -28,41 +28,52 @@ import {
   runningRule,
 } from "./validate/schemas.js";
 
-/** The rows of one preset, gathered in the single pass over the global snapshot. */
-export interface Group {
-  readonly presetId: string;
-  /** Where the preset is in `presets`; -1 for an id no preset has. */
-  index: number;
-  preset: Preset | null;
-  readonly issues: IssueList;
-  readonly running: RunningPrebuild[];
-  readonly inProgress: { start: number; stop: number; delete: number };
-  pendingNonActive: number;
-  backoff: Backoff | null;
-  hardLimited: boolean;
-  readonly claimEvents: ClaimEvent[];
-  recordedStatus: PresetStatusRecord | null;
-  memory: PresetMemory | null;
-  /** Where the first row of a kind that may appear once per preset was, by list name. */
-  readonly onlyOnce: Map<string, number>;
-}
+const NO_EVENTS: readonly ClaimEvent[] = Object.freeze([]);
 
-function newGroup(presetId: string, index: number): Group {
-  return {
-    presetId,
-    index,
-    preset: null,
-    issues: new IssueList("snapshot"),
-    running: [],
-    inProgress: { start: 0, stop: 0, delete: 0 },
-    pendingNonActive: 0,
-    backoff: null,
-    hardLimited: false,
-    claimEvents: [],
-    recordedStatus: null,
-    memory: null,
-    onlyOnce: new Map(),
-  };
+/**
+ * The rows of one preset, gathered in the single pass over the global snapshot. What most presets
+ * never need (an issue list, a second-row check, claim events) is allocated on first use.
+ */
+export class Group {
+  preset: Preset | null = null;
+  readonly running: RunningPrebuild[] = [];
+  readonly inProgress = { start: 0, stop: 0, delete: 0 };
+  pendingNonActive = 0;
+  backoff: Backoff | null = null;
+  hardLimited = false;
+  claimEvents: readonly ClaimEvent[] = NO_EVENTS;
+  recordedStatus: PresetStatusRecord | null = null;
+  memory: PresetMemory | null = null;
+  private issueList: IssueList | null = null;
+  private firstRows: Map<string, number> | null = null;
+
+  constructor(
+    readonly presetId: string,
+    /** Where the preset is in `presets`; -1 for an id no preset has. */
+    readonly index: number,
+  ) {}
+
+  /** The problems found so far, with their paths. */
+  get issues(): IssueList {
+    this.issueList ??= new IssueList("snapshot");
+    return this.issueList;
+  }
+
+  /** Whether no problem was found. */
+  get valid(): boolean {
+    return this.issueList === null || this.issueList.empty;
+  }
+
+  /** Where the first row of a once-per-preset kind was, by list name. */
+  get onlyOnce(): Map<string, number> {
+    this.firstRows ??= new Map();
+    return this.firstRows;
+  }
+
+  addClaimEvent(event: ClaimEvent): void {
+    if (this.claimEvents === NO_EVENTS) this.claimEvents = [];
+    (this.claimEvents as ClaimEvent[]).push(event);
+  }
 }
 
 /** The lists every snapshot has, and those it may leave out. */
@@ -86,7 +97,7 @@ class Grouper implements Grouping {
 
   addPreset(preset: unknown, index: number): void {
     if (presetRule.is(preset) && !this.groups.has(preset.id)) {
-      const group = newGroup(preset.id, index);
+      const group = new Group(preset.id, index);
       group.preset = preset;
       this.groups.set(preset.id, group);
       return;
@@ -102,7 +113,7 @@ class Grouper implements Grouping {
       existing.issues.add([...path, "id"], `duplicate preset id "${presetId}"`);
       return;
     }
-    const group = newGroup(presetId, index);
+    const group = new Group(presetId, index);
     group.preset = preset as Preset;
     presetRule.explain(preset, path, group.issues);
     this.groups.set(presetId, group);
@@ -115,7 +126,7 @@ class Grouper implements Grouping {
     if (known !== undefined) return known;
     let unknown = this.unknown.get(presetId);
     if (unknown === undefined) {
-      unknown = newGroup(presetId, -1);
+      unknown = new Group(presetId, -1);
       this.unknown.set(presetId, unknown);
     }
     unknown.issues.add(path, `names preset "${presetId}", which is not in presets`);
@@ -251,9 +262,7 @@ export function groupSnapshot(global: GlobalSnapshot): Grouping {
     else if (id.is(presetId)) grouper.groupOf(presetId, ["hardLimitedPresetIds", index]);
     else grouper.reportRow(id, presetId, ["hardLimitedPresetIds", index], null);
   });
-  groupRows(grouper, "claimEvents", global.claimEvents, claimEventRule, (group, row) => {
-    group.claimEvents.push(row);
-  });
+  groupRows(grouper, "claimEvents", global.claimEvents, claimEventRule, (group, row) => group.addClaimEvent(row));
   groupRows(grouper, "recordedStatuses", global.recordedStatuses, recordedStatusRule, (group, row, index) => {
     if (grouper.firstOfItsKind(group, "recordedStatuses", index)) group.recordedStatus = { status: row.status, configurationKey: row.configurationKey };
   });

@@ -50,12 +50,19 @@ function pendingCreates(expected: ExpectedCreates | null, starting: number, runn
 }
 
 /** The memory at a new snapshot: expectations met or expired are dropped, old peaks leave the window. */
+const NOTHING_PENDING: SettledMemory = Object.freeze({ pendingCreates: 0, pendingDeletes: new Set<string>(), desiredPeaks: Object.freeze([]) });
+
 export function settleMemory(memory: PresetMemory, starting: number, running: readonly RunningPrebuild[], nowMs: number, policy: ResolvedPolicy): SettledMemory {
-  const runningIds = new Set<string>();
-  for (const prebuild of running) runningIds.add(prebuild.id);
-  const pendingDeletes = new Set<string>();
-  for (const expected of memory.expectedDeletes) {
-    if (nowMs <= expected.expiresAt.getTime() && runningIds.has(expected.workspaceId)) pendingDeletes.add(expected.workspaceId);
+  // Most presets of most cycles remember nothing: no allocation for them.
+  if (memory.expectedCreates === null && memory.expectedDeletes.length === 0 && memory.desiredPeaks.length === 0) return NOTHING_PENDING;
+  let pendingDeletes: Set<string> = NOTHING_PENDING.pendingDeletes as Set<string>;
+  if (memory.expectedDeletes.length > 0) {
+    const runningIds = new Set<string>();
+    for (const prebuild of running) runningIds.add(prebuild.id);
+    pendingDeletes = new Set<string>();
+    for (const expected of memory.expectedDeletes) {
+      if (nowMs <= expected.expiresAt.getTime() && runningIds.has(expected.workspaceId)) pendingDeletes.add(expected.workspaceId);
+    }
   }
   const windowStart = nowMs - policy.scaleDownStabilizationMs;
   return {
@@ -88,6 +95,8 @@ export interface MemoryStep {
 /** The memory after a plan, assuming every action succeeds (see {@link afterExecution}). */
 export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemory {
   const { memory, settled, nowMs } = step;
+  // Nothing asked for, nothing pending, no stabilization, no slow start: nothing to remember.
+  if (step.created === 0 && step.deleted.length === 0 && settled === NOTHING_PENDING && policy.scaleDownStabilizationMs === 0 && !policy.slowStart) return EMPTY_MEMORY;
   const expiresAt = new Date(addMs(nowMs, policy.expectationTtlMs));
   let expectedCreates: ExpectedCreates | null = null;
   if (step.created > 0) {

@@ -15,14 +15,36 @@ import { assertValidSnapshot, readClock } from "./validate/index.js";
 /** Schedule scans shared by the presets of one cycle that have the same schedules. */
 export type ScheduleScans = Map<string, number | null>;
 
+/**
+ * Schedule scans remembered across cycles. A scan from `fromMs` found the first change at
+ * `changeMs`; for any later instant before it, the count is the same as at `fromMs`, so the first
+ * change is the same too. A steady control plane scans each distinct schedule once per change.
+ */
+const rememberedScans = new Map<string, { readonly fromMs: number; readonly changeMs: number }>();
+const REMEMBERED_SCANS_LIMIT = 10_000;
+
+function scheduleSignature(preset: PresetSnapshot["preset"]): string {
+  const scheduling = preset.scheduling;
+  if (scheduling === null || scheduling === undefined) return "";
+  let signature = `${scheduling.timezone}\u0000${scheduling.leadTimeSeconds ?? 0}\u0000${preset.desiredInstances}`;
+  for (const schedule of scheduling.schedules) signature += `\u0000${schedule.cron}\u0000${schedule.instances}`;
+  return signature;
+}
+
 function scheduleChange(snapshot: PresetSnapshot, nowMs: number, scans: ScheduleScans | undefined): number | null {
-  const { scheduling, desiredInstances } = snapshot.preset;
-  if (scans === undefined || scheduling === null || scheduling === undefined) return nextScheduledTargetChange(snapshot.preset, nowMs);
-  const key = JSON.stringify([scheduling.timezone, scheduling.leadTimeSeconds ?? 0, desiredInstances, scheduling.schedules.map((schedule) => [schedule.cron, schedule.instances])]);
-  let change = scans.get(key);
+  const { scheduling } = snapshot.preset;
+  if (scheduling === null || scheduling === undefined || scheduling.schedules.length === 0) return null;
+  const key = scheduleSignature(snapshot.preset);
+  const remembered = rememberedScans.get(key);
+  if (remembered !== undefined && remembered.fromMs <= nowMs && nowMs < remembered.changeMs) return remembered.changeMs;
+  let change = scans?.get(key);
   if (change === undefined) {
     change = nextScheduledTargetChange(snapshot.preset, nowMs);
-    scans.set(key, change);
+    scans?.set(key, change);
+    if (change !== null) {
+      if (rememberedScans.size >= REMEMBERED_SCANS_LIMIT) rememberedScans.clear();
+      rememberedScans.set(key, { fromMs: nowMs, changeMs: change });
+    }
   }
   return change;
 }

@@ -123,11 +123,16 @@ type Shaped<S extends Shape> = { [K in keyof S]: S[K] extends Rule<infer T> ? T 
  */
 export function object<S extends Shape>(shape: S, refinements: readonly Rule<unknown>[] = []): Rule<Shaped<S>> {
   const entries = Object.entries(shape);
+  // Plain arrays and an indexed loop: `is` runs for every row of every cycle.
+  const keys = entries.map(([key]) => key);
+  const rules = entries.map(([, rule]) => rule);
+  const fieldCount = keys.length;
   return {
     is(value): value is Shaped<S> {
-      if (!isRecord(value) || Array.isArray(value)) return false;
-      for (const [key, rule] of entries) if (!rule.is(value[key])) return false;
-      for (const refinement of refinements) if (!refinement.is(value)) return false;
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+      const record = value as Record<string, unknown>;
+      for (let index = 0; index < fieldCount; index += 1) if (!(rules[index] as Rule<unknown>).is(record[keys[index] as string])) return false;
+      for (let index = 0; index < refinements.length; index += 1) if (!(refinements[index] as Rule<unknown>).is(value)) return false;
       return true;
     },
     explain(value, path, issues) {
