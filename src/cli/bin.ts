@@ -7,7 +7,16 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 
 const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined;
-runCli(process.argv.slice(2), { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), color }).then(
+// Ctrl-C ends `status --watch` after its current read; a second one ends the process at once.
+const interrupt = new AbortController();
+process.once("SIGINT", () => {
+  interrupt.abort();
+  process.once("SIGINT", () => process.exit(130));
+});
+runCli(process.argv.slice(2), { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), color }, () => new Date(), {
+  environment: process.env,
+  signal: interrupt.signal,
+}).then(
   (code) => {
     process.exitCode = code;
   },

@@ -29,3 +29,6 @@ export const MAX_CREATES: CountRange = { min: 0, max: 100_000 };
  * steps. A tiny `stepSeconds` would otherwise make even a short run endless.
  */
 export const MAX_SIMULATION_STEPS = SIMULATE_DAYS.max * 24 * 60;
+
+/** `status --watch`: from every second to every hour. */
+export const WATCH_SECONDS: CountRange = { min: 1, max: 3_600 };

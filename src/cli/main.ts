@@ -1,6 +1,8 @@
 /**
  * The `prebuild-reconciler` command: plan, validate, preview and simulate prebuild pools from
- * JSON files. Exit codes: 0 fine, 1 `validate` found problems, 2 bad input or usage.
+ * JSON files, and look at and steer the live pools of a PostgreSQL database (status, pause,
+ * resume, invalidate, migrate). Exit codes: 0 fine, 1 `validate` found problems, 2 bad input,
+ * usage, or a database that cannot be used.
  */
 
 import { cac } from "cac";
@@ -9,13 +11,28 @@ import packageJson from "../../package.json" with { type: "json" };
 import { CliInputError } from "./input.js";
 import type { CommandIo } from "./io.js";
 import { MAX_CREATES, PREVIEW_DAYS, SEED, SIMULATE_DAYS } from "./limits.js";
+import { invalidateCommand, migrateCommand, pauseCommand, type OperateOptions } from "./operate.js";
 import { planCommand } from "./plan.js";
 import { previewCommand } from "./preview.js";
 import { simulateCommand } from "./simulate.js";
+import { statusCommand, type StatusOptions } from "./status.js";
 import { validateCommand } from "./validate.js";
 
+/** What the CLI reads besides its arguments. */
+export interface CliContext {
+  /** The environment (`DATABASE_URL`, `PREBUILD_RECONCILER_SYSTEM_USER`). */
+  readonly environment: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C: `status --watch` ends cleanly. */
+  readonly signal: AbortSignal;
+}
+
 /** Runs the CLI with `argv` (without node and the script); resolves to the exit code. */
-export async function runCli(argv: readonly string[], io: CommandIo, now: () => Date = () => new Date()): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CommandIo,
+  now: () => Date = () => new Date(),
+  context: CliContext = { environment: process.env, signal: new AbortController().signal },
+): Promise<number> {
   const cli = cac("prebuild-reconciler");
   let result: Promise<number> | number | null = null;
   cli
@@ -45,6 +62,48 @@ export async function runCli(argv: readonly string[], io: CommandIo, now: () => 
     .action((file: string, options: { days?: number; seed?: number; svg?: string; json?: boolean }) => {
       result = simulateCommand(file, options, io);
     });
+  const database = "--database-url <url>";
+  const databaseHelp = "The PostgreSQL database (default: $DATABASE_URL)";
+  cli
+    .command("status", "Show every preset of the live database, what blocks it and what the next cycle would do (read-only)")
+    .option(database, databaseHelp)
+    .option("--preset <id>", "Only this preset")
+    .option("--json", "Print the status as JSON")
+    .option("--watch <seconds>", "Print it again every this many seconds until Ctrl-C")
+    .option("--at <iso>", "Plan as of this instant (default: now)")
+    .option("--system-user <id>", "The user that owns prebuilds (default: $PREBUILD_RECONCILER_SYSTEM_USER or prebuilds)")
+    .option("--policy <file>", "A JSON file with the host's ReconcilePolicy")
+    .action((options: StatusOptions) => {
+      result = statusCommand(options, io, now, context.environment, context.signal);
+    });
+  cli
+    .command("pause", "Pause reconciliation, globally or of one preset")
+    .option(database, databaseHelp)
+    .option("--preset <id>", "Only this preset")
+    .action((options: OperateOptions) => {
+      result = pauseCommand(true, options, io, context.environment);
+    });
+  cli
+    .command("resume", "Resume reconciliation, globally or of one preset")
+    .option(database, databaseHelp)
+    .option("--preset <id>", "Only this preset")
+    .action((options: OperateOptions) => {
+      result = pauseCommand(false, options, io, context.environment);
+    });
+  cli
+    .command("invalidate", "Expire a preset's prebuilds now: the next cycle replaces them")
+    .option(database, databaseHelp)
+    .option("--preset <id>", "The preset")
+    .option("--at <iso>", "Expire those created before this instant (default: now)")
+    .action((options: OperateOptions) => {
+      result = invalidateCommand(options, io, now(), context.environment);
+    });
+  cli
+    .command("migrate", "Apply the schema migrations of prebuild-reconciler/postgres and list what was applied")
+    .option(database, databaseHelp)
+    .action((options: OperateOptions) => {
+      result = migrateCommand(options, io, context.environment);
+    });
   cli.help();
   // Registered on the global command only, so that cac shows it in the help but leaves printing
   // to us: cac's own version line adds the platform and Node version, which vary by machine.
@@ -57,7 +116,11 @@ export async function runCli(argv: readonly string[], io: CommandIo, now: () => 
       return 0;
     }
     if (cli.matchedCommand === undefined) {
-      io.err(argv.length === 0 ? "usage: prebuild-reconciler <plan|validate|preview|simulate> … (see --help)\n" : `unknown command: ${argv[0] ?? ""} (see --help)\n`);
+      io.err(
+        argv.length === 0
+          ? "usage: prebuild-reconciler <plan|validate|preview|simulate|status|pause|resume|invalidate|migrate> … (see --help)\n"
+          : `unknown command: ${argv[0] ?? ""} (see --help)\n`,
+      );
       return 2;
     }
     await cli.runMatchedCommand();
