@@ -51,7 +51,7 @@ export { presetConfigurationKey } from "./core/configuration.js";
 
 // A whole cycle, and what the runtime keeps between cycles
 export { planCycle, nextCycleChangeAt } from "./core/cycle.js";
-export { afterExecution, EMPTY_MEMORY, type ExecutionOutcome } from "./core/memory.js";
+export { afterExecution, forgetExpectations, EMPTY_MEMORY, type ExecutionOutcome } from "./core/memory.js";
 
 // Claims
 export { selectClaimCandidate, findMatchingPreset, type ParameterizedPreset } from "./core/claim.js";

@@ -32,15 +32,20 @@ interface Planned {
   readonly evaluation: Evaluation;
   readonly decision: Decision;
   actions: ReconciliationAction[];
+  blockedReason: string | null;
 }
 
-/** The limit on creates this cycle, and how a cut names it. */
-function createLimit(planned: readonly Planned[], policy: ResolvedPolicy): { readonly budget: number; readonly limit: string } | null {
+/**
+ * The limit on creates this cycle, and how a cut names it. Builds in flight count whichever preset
+ * they belong to: the planned ones (expected creates included) and `startingElsewhere`, those of
+ * presets left out of the plan.
+ */
+function createLimit(planned: readonly Planned[], startingElsewhere: number, policy: ResolvedPolicy): { readonly budget: number; readonly limit: string } | null {
   let budget: number | null = policy.maxCreatesPerCycle;
   let limit = budget === null ? "" : `the cycle budget of ${plural(budget, "create")}`;
   if (policy.maxCreatesInFlight !== null) {
-    let inFlight = 0;
-    for (const plan of planned) if (plan.evaluation.inactiveBecause === null) inFlight += plan.evaluation.state.starting;
+    let inFlight = startingElsewhere;
+    for (const plan of planned) inFlight += plan.evaluation.state.starting;
     const room = Math.max(0, policy.maxCreatesInFlight - inFlight);
     if (budget === null || room < budget) {
       budget = room;
@@ -51,8 +56,8 @@ function createLimit(planned: readonly Planned[], policy: ResolvedPolicy): { rea
 }
 
 /** Cuts creates to the cycle's limits, sharing them by the largest missing fraction first. */
-function applyCreateLimit(planned: Planned[], policy: ResolvedPolicy): void {
-  const limit = createLimit(planned, policy);
+function applyCreateLimit(planned: Planned[], startingElsewhere: number, policy: ResolvedPolicy): void {
+  const limit = createLimit(planned, startingElsewhere, policy);
   if (limit === null) return;
   const requests: BudgetRequest[] = [];
   const owners: { plan: Planned; index: number }[] = [];
@@ -70,6 +75,7 @@ function applyCreateLimit(planned: Planned[], policy: ResolvedPolicy): void {
     if (create?.type !== "create" || granted === create.count) return;
     if (granted === 0) {
       plan.actions.splice(index, 1);
+      if (create.probe === true) plan.blockedReason = `the last creates all failed (hard limit): a probe is due, but ${limit.limit} leaves no room this cycle`;
       return;
     }
     const cut: CreateCut = { requested: create.count, limit: limit.limit };
@@ -84,7 +90,7 @@ function statusNow(group: Group, snapshot: PresetSnapshot): PresetStatus {
 }
 
 function planOf(plan: Planned, nowMs: number, policy: ResolvedPolicy, scans: ScheduleScans): PresetPlan {
-  const { snapshot, evaluation, decision, actions } = plan;
+  const { snapshot, evaluation, decision, actions, blockedReason } = plan;
   let created = 0;
   const deleted: string[] = [];
   for (const action of actions) {
@@ -98,7 +104,7 @@ function planOf(plan: Planned, nowMs: number, policy: ResolvedPolicy, scans: Sch
     state: evaluation.state,
     actions,
     blocked: decision.blocked,
-    blockedReason: decision.blockedReason,
+    blockedReason,
     nextChangeAt: next === null ? null : new Date(next),
     memory: nextMemory(
       {
@@ -123,6 +129,7 @@ export function planAt(global: GlobalSnapshot, nowMs: number, policy: ResolvedPo
   const invalid: InvalidPreset[] = [...grouping.unnamed];
   const planned: Planned[] = [];
   const statusChanges: PresetStatusTransition[] = [];
+  let startingElsewhere = 0;
   for (const group of grouping.groups.values()) {
     const preset = group.preset;
     if (preset === null) continue;
@@ -136,10 +143,13 @@ export function planAt(global: GlobalSnapshot, nowMs: number, policy: ResolvedPo
       const recorded = group.recordedStatus?.status ?? "normal";
       // A validationFailed status is recorded by the runtime when a create fails permanently, never from a snapshot.
       if (status !== recorded && status !== "validationFailed") statusChanges.push({ presetId: preset.id, preset, from: recorded, to: status });
-      if (canSkip(snapshot, inactiveBecause(preset) === null)) continue;
+      if (canSkip(snapshot, inactiveBecause(preset) === null)) {
+        startingElsewhere += snapshot.inProgress.start;
+        continue;
+      }
       const evaluation = evaluate(snapshot, nowMs, policy);
       const decision = decide(snapshot, evaluation, policy);
-      planned.push({ snapshot, evaluation, decision, actions: decision.actions });
+      planned.push({ snapshot, evaluation, decision, actions: decision.actions, blockedReason: decision.blockedReason });
     } catch (error) {
       // Validation lets through only what the rules can plan; this is the last line for anything
       // unforeseen, so that one preset never takes the others down with it.
@@ -150,7 +160,7 @@ export function planAt(global: GlobalSnapshot, nowMs: number, policy: ResolvedPo
   for (const group of grouping.unknown.values()) {
     invalid.push({ presetId: group.presetId, error: new SnapshotValidationError(group.issues.issues, group.presetId) });
   }
-  applyCreateLimit(planned, policy);
+  applyCreateLimit(planned, startingElsewhere, policy);
   const scans: ScheduleScans = new Map();
   const presets = planned.map((plan) => planOf(plan, nowMs, policy, scans));
   let nextChangeAt: Date | null = null;

@@ -98,7 +98,8 @@ function resolveBackoff(value: unknown, issues: IssueList): ResolvedPolicy["back
     return DEFAULTS.backoff;
   }
   const allowed = value["kind"] === "exponential" ? ["kind", "capMs", "jitter"] : ["kind"];
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) issues.add(["policy", "backoff", key], `is not a setting of a ${String(value["kind"])} backoff`);
+  const kind = value["kind"] === "exponential" ? "an exponential" : value["kind"] === "linear" ? "a linear" : "this";
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) issues.add(["policy", "backoff", key], `is not a setting of ${kind} backoff`);
   if (value["kind"] === "linear") return DEFAULTS.backoff;
   if (value["kind"] !== "exponential") {
     issues.add(["policy", "backoff", "kind"], `must be "linear" or "exponential", got ${JSON.stringify(value["kind"]) ?? "nothing"}`);

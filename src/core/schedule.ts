@@ -67,7 +67,9 @@ export function countAtInstant(preset: Preset, epochMs: number): ScheduledCount 
 /**
  * How many prebuilds `preset` wants at `at` according to its schedules: the largest `instances`
  * of the schedules whose cron matches the wall-clock minute of `at` in the preset's zone, or the
- * base `desiredInstances` when none matches. Ignores whether the preset is active.
+ * base `desiredInstances` when none matches. With `scheduling.leadTimeSeconds`, the largest such
+ * count at any instant of `[at, at + lead]`. Ignores whether the preset is active and its target
+ * expression.
  *
  * @throws {SnapshotValidationError} when the preset is invalid (bad cron, unknown zone, …).
  * @example

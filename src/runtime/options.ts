@@ -107,7 +107,23 @@ export interface ResolvedOptions {
 export function resolveOptions(options: ReconcilerOptions): ResolvedOptions {
   const issues = new IssueList("options");
   if (!isRecord(options)) throw new ArgumentValidationError("Reconciler options", [{ path: "options", message: `must be an object, got ${describeValue(options)}` }]);
-  checkPort(options.store, "store", ["loadSnapshot", "withReconciliationLock", "isPaused", "organizationsWithPrebuildStatus", "setPresetStatus", "claim", "presetsOfTemplateVersion"], issues);
+  checkPort(
+    options.store,
+    "store",
+    [
+      "loadSnapshot",
+      "withReconciliationLock",
+      "isPaused",
+      "organizationsWithPrebuildStatus",
+      "addSystemUserToOrganization",
+      "createPrebuildsGroup",
+      "addSystemUserToPrebuildsGroup",
+      "setPresetStatus",
+      "claim",
+      "presetsOfTemplateVersion",
+    ],
+    issues,
+  );
   checkPort(options.provisioner, "provisioner", ["createPrebuilds", "deletePrebuild", "cancelPendingAndOrphanDelete"], issues);
   checkPort(options.tracer, "tracer", ["startSpan"], issues, true);
   if (typeof options.systemUserId !== "string" || options.systemUserId === "") issues.add(["systemUserId"], `must be a non-empty string, got ${describeValue(options.systemUserId)}`);
