@@ -25,6 +25,16 @@ export interface OpenTelemetryMetricsOptions {
   readonly durationBuckets?: readonly number[];
 }
 
+/** How one of the port's metrics appears in OpenTelemetry. */
+export interface OpenTelemetryInstrument {
+  /** The instrument name after the prefix. */
+  readonly name: string;
+  /** Counter, (synchronous) gauge or histogram. */
+  readonly kind: "counter" | "gauge" | "histogram";
+  /** The unit (UCUM): `s`, an annotation such as `{prebuild}`, or `""`. */
+  readonly unit: string;
+}
+
 /**
  * The instrument name, kind and unit of every metric, per naming, by the port's metric name
  * (without the prefix).
@@ -32,13 +42,13 @@ export interface OpenTelemetryMetricsOptions {
  * @example
  * OPENTELEMETRY_INSTRUMENTS.neutral.reconciliationDuration; // { name: "cycle.duration", kind: "histogram", unit: "s" }
  */
-export const OPENTELEMETRY_INSTRUMENTS: Readonly<Record<MetricNaming, Readonly<Record<MetricName, { readonly name: string; readonly kind: "counter" | "gauge" | "histogram"; readonly unit: string }>>>> = {
+export const OPENTELEMETRY_INSTRUMENTS: Readonly<Record<MetricNaming, Readonly<Record<MetricName, OpenTelemetryInstrument>>>> = {
   neutral: instrumentsOf("neutral"),
   coder: instrumentsOf("coder"),
 };
 
-function instrumentsOf(naming: MetricNaming): Record<MetricName, { readonly name: string; readonly kind: "counter" | "gauge" | "histogram"; readonly unit: string }> {
-  const result = {} as Record<MetricName, { readonly name: string; readonly kind: "counter" | "gauge" | "histogram"; readonly unit: string }>;
+function instrumentsOf(naming: MetricNaming): Record<MetricName, OpenTelemetryInstrument> {
+  const result = {} as Record<MetricName, OpenTelemetryInstrument>;
   for (const metric of Object.keys(METRIC_DEFINITIONS[naming]) as MetricName[]) {
     const definition = METRIC_DEFINITIONS[naming][metric];
     result[metric] = { name: openTelemetryName(definition, ""), kind: definition.kind, unit: definition.unit };
