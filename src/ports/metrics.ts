@@ -31,9 +31,6 @@ export type GaugeName = "desired" | "running" | "eligible" | "hardLimited" | "va
 /** Histograms, in seconds: a whole cycle, a create call, a claim. */
 export type HistogramName = "reconciliationDuration" | "creationDuration" | "claimDuration";
 
-/** The gauges that have no labels. */
-export const GLOBAL_GAUGES: readonly GaugeName[] = ["paused", "expressionFallback", "totalsRefreshedAt"];
-
 /**
  * Where the reconciler reports numbers. Calls must be cheap; a throw, or a rejected promise from an
  * `async` implementation, is logged and never changes what a cycle does.
