@@ -3,7 +3,7 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: ["src/index.ts", "src/testing.ts", "src/postgres.ts", "src/prometheus.ts"],
+    entry: ["src/index.ts", "src/testing.ts", "src/postgres.ts", "src/prometheus.ts", "src/opentelemetry.ts"],
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
@@ -14,7 +14,7 @@ export default defineConfig([
     shims: true,
     // Bundled, so that the CommonJS build does not require an ESM-only package.
     noExternal: ["p-limit", "yocto-queue"],
-    external: ["pg", "prom-client"],
+    external: ["pg", "prom-client", "@opentelemetry/api"],
     async onSuccess() {
       cpSync("src/adapters/postgres/migrations", "dist/migrations", { recursive: true });
     },
@@ -29,6 +29,6 @@ export default defineConfig([
     tsconfig: "tsconfig.build.json",
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     noExternal: ["cac", "cli-table3", "picocolors", "asciichart", "p-limit", "yocto-queue"],
-    external: ["pg", "prom-client"],
+    external: ["pg", "prom-client", "@opentelemetry/api"],
   },
 ]);

@@ -449,6 +449,7 @@ export function prometheusMetrics(registry: MetricsRegistry): Metrics {
     validationFailed: registry.gauge(`${prefix}preset_validation_failed`, "1 when the preset's configuration cannot build."),
     paused: registry.gauge(`${prefix}reconciliation_paused`, "1 when reconciliation is paused."),
     expressionFallback: registry.gauge(`${prefix}expression_fallback_presets`, "Presets whose target expression failed this cycle."),
+    totalsRefreshedAt: registry.gauge(`${prefix}metrics_last_updated`, "Unix time of the last read of the build totals."),
   };
   const histograms: Record<HistogramName, ReturnType<MetricsRegistry["histogram"]>> = {
     reconciliationDuration: registry.histogram(`${prefix}reconciliation_duration_seconds`, "Duration of a cycle."),

@@ -206,6 +206,10 @@ const failed = creates.filter((build) => build.status === "failed").length;
 const deletes = store.listBuilds().filter((build) => build.transition === "delete").length;
 const waiting = store.listWorkspaces().filter((workspace) => !workspace.deleted && workspace.ready && workspace.ownerId === SYSTEM_USER);
 
+// The created, failed and claimed counters come from the store's build totals, read here once
+// (a loop started with start() reads them every metricsRefreshMs by itself).
+await reconciler.refreshMetrics();
+
 console.log("");
 console.log(`Summary of ${cycles} cycles (${cyclesWithActions} with actions, ${failedCalls} failed port calls)`);
 console.log(`  claims: ${warm + cold}, served warm ${warm}, cold ${cold}`);

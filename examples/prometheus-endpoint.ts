@@ -3,6 +3,7 @@
  * node:http /metrics endpoint for Prometheus to scrape.
  *
  *   npx tsx examples/prometheus-endpoint.ts --self-test   runs the cycles, fetches /metrics once, prints the prebuild series, exits
+ *   npx tsx examples/prometheus-endpoint.ts --coder       the same with Coder's series names and labels (naming: "coder")
  *   npx tsx examples/prometheus-endpoint.ts --port 9464   runs the cycles, then serves /metrics until Ctrl-C
  *
  * The cycles run on a ManualClock, so every value (durations included, which are 0 s on a clock
@@ -10,11 +11,13 @@
  *   08:00  two presets want 2 and 1 prebuilds: 3 creates
  *   08:03  the builds have finished; ana claims an eu-dev prebuild; the next cycle replaces it
  *   08:06  the provisioner is unreachable when ben's claim of the eu-gpu prebuild needs a
- *          replacement: the create call is rejected and counted in `failed`
- *   08:09  the provisioner is back but every build fails: the create call succeeds (`created`),
- *          the build fails afterwards, and `failed` does not change
- *   08:12  the one-minute backoff after that failure is over: another create call, another
- *          `created`, and `failed` still does not change
+ *          replacement: the create call is rejected, nothing is built, no counter moves
+ *   08:09  the provisioner is back but every build fails: the create call succeeds, the build
+ *          fails afterwards and counts in `failed`
+ *   08:12  the one-minute backoff after that failure is over: another create, whose build is
+ *          still running at the end (it counts nowhere yet)
+ * At the end the store's build totals are read once (a loop started with start() reads them
+ * every metricsRefreshMs): `created`, `failed` and `claimed` count what happened to the builds.
  */
 
 import { createServer } from "node:http";
@@ -28,7 +31,8 @@ const SYSTEM_USER = "prebuilds";
 const MINUTE = 60_000;
 
 const registry = new Registry();
-const metrics = new PrometheusMetrics({ registry }); // names start with the default prefix coderd_
+// Names start with prebuild_reconciler_ (the neutral naming), or coderd_ with Coder's exact names and labels.
+const metrics = new PrometheusMetrics({ registry, naming: process.argv.includes("--coder") ? "coder" : "neutral" });
 
 const clock = new ManualClock(new Date("2026-06-01T08:00:00Z"));
 const store = new InMemoryStore({ clock, systemUserId: SYSTEM_USER });
@@ -37,7 +41,9 @@ const reconciler = new Reconciler({ store, provisioner, clock, metrics, systemUs
 
 const base = {
   organizationId: "org-acme",
+  organizationName: "acme",
   templateId: "tpl-dev",
+  templateName: "dev-box",
   templateVersionId: "tv-7",
   usingActiveVersion: true,
   templateDeleted: false,
@@ -68,6 +74,7 @@ provisioner.outage = null;
 provisioner.failureRate = 1;
 await cycleAfter(3);
 await cycleAfter(3);
+await reconciler.refreshMetrics();
 
 const server = createServer((request, response) => {
   if (request.method === "GET" && request.url === "/metrics") {
@@ -91,7 +98,7 @@ function listen(port: number): Promise<string> {
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
 
-if (process.argv.includes("--self-test")) {
+if (process.argv.includes("--self-test") || process.argv.includes("--coder")) {
   const url = await listen(0);
   const text = await (await fetch(`${url}/metrics`)).text();
   server.close();

@@ -75,6 +75,7 @@ export type {
   LockOutcome,
   OrganizationPrebuildStatus,
   PauseState,
+  PresetBuildTotals,
   PresetStatus,
   PresetStatusChange,
   RecordedPresetStatus,
@@ -82,6 +83,7 @@ export type {
   Store,
   StoreClaimRequest,
   StoreClaimResult,
+  StorePreset,
   StoreSnapshot,
 } from "./ports/store.js";
 export type { FencedCallContext, PortCallContext } from "./ports/call.js";
@@ -105,6 +107,8 @@ export { DEFAULT_TIMEOUTS, type ResolvedTimeouts } from "./runtime/options.js";
 export { DEFAULT_MIN_INTERVAL_MS } from "./runtime/loop.js";
 export { PortTimeoutError, CycleInterruptedError, type InterruptionCause } from "./runtime/errors.js";
 export type { ReconcilerHealth } from "./runtime/health.js";
+export { DEFAULT_METRICS_REFRESH_MS } from "./runtime/metrics-refresh.js";
+export { healthHandler, type HealthBody, type HealthHandler, type HealthHandlerOptions, type HealthSource } from "./adapters/http/health.js";
 export type { CycleFailure, ReconcileStats } from "./runtime/stats.js";
 
 // Validation

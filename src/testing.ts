@@ -16,6 +16,7 @@ export {
   runStoreContract,
   type ContractPreset,
   type ContractRunner,
+  type StoreContractOptions,
   type StoreContractSettings,
   type StoreContractSubject,
 } from "./adapters/contract/store-contract.js";

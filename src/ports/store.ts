@@ -1,13 +1,27 @@
 import type { ParameterizedPreset } from "../core/claim.js";
 import type { LifecycleSettings } from "../core/lifecycle.js";
 import type { MembershipStatusRow } from "../core/membership.js";
-import type { ClaimEvent, GlobalSnapshot, PresetStatus, RecordedPresetStatus } from "../core/types.js";
+import type { ClaimEvent, GlobalSnapshot, Preset, PresetStatus, RecordedPresetStatus } from "../core/types.js";
 import type { FencedCallContext, PortCallContext } from "./call.js";
 
 export type { PresetStatus, RecordedPresetStatus } from "../core/types.js";
 
+/**
+ * A preset as a store reads it: a {@link Preset}, plus the readable names of its organization and
+ * template when the store knows them. No decision reads the names; metrics labels do (they fall
+ * back to the ids).
+ */
+export interface StorePreset extends Preset {
+  /** The organization's readable name, or `null`/absent when the store does not know it. */
+  readonly organizationName?: string | null;
+  /** The template's readable name, or `null`/absent when the store does not know it. */
+  readonly templateName?: string | null;
+}
+
 /** What a store reads in one consistent read: the global snapshot, with what the store records. */
 export interface StoreSnapshot extends GlobalSnapshot {
+  /** Every preset, with the names of its organization and template where the store knows them. */
+  readonly presets: readonly StorePreset[];
   /**
    * Every preset status that is not `"normal"`. Comparing it with the plan tells the reconciler
    * when a preset crosses the hard limit or stops failing validation, without writing anything in
@@ -95,6 +109,10 @@ export interface ClaimedWorkspace {
   readonly templateId: string;
   /** The organization of the template. */
   readonly organizationId: string;
+  /** The template's readable name, when the store knows it (for metrics labels). */
+  readonly templateName?: string | null;
+  /** The organization's readable name, when the store knows it (for metrics labels). */
+  readonly organizationName?: string | null;
   /** The new owner. */
   readonly ownerId: string;
   /** The workspace name it now has. */
@@ -123,6 +141,31 @@ export interface StoreClaimRequest {
  * transaction (`"claimed"` or `"missed"`), unless the preset does not exist.
  */
 export type StoreClaimResult = ClaimedWorkspace | null;
+
+/**
+ * One preset's all-time totals, counted from what happened to its prebuilds (see
+ * {@link Store.loadBuildTotals}). A total never goes down while the rows it counts are kept.
+ */
+export interface PresetBuildTotals {
+  /** The preset. */
+  readonly presetId: string;
+  /** The preset's name. */
+  readonly presetName: string;
+  /** The organization of the preset's template. */
+  readonly organizationId: string;
+  /** The preset's template. */
+  readonly templateId: string;
+  /** The organization's readable name, or `null`/absent when unknown. */
+  readonly organizationName?: string | null;
+  /** The template's readable name, or `null`/absent when unknown. */
+  readonly templateName?: string | null;
+  /** Create builds of prebuilds (started by the system user) that succeeded. */
+  readonly created: number;
+  /** Create builds of prebuilds that failed. */
+  readonly failed: number;
+  /** Prebuilds handed to a user: workspaces built as prebuilds that someone else owns now. */
+  readonly claimed: number;
+}
 
 /**
  * The host's database, as the reconciler needs it. Implementations must make `claim` atomic and
@@ -161,4 +204,12 @@ export interface Store {
    * transaction. Never the same prebuild twice, never an expired or unready one.
    */
   claim(request: StoreClaimRequest, context?: PortCallContext): Promise<StoreClaimResult>;
+  /**
+   * Optional: every preset's all-time totals of succeeded and failed create builds and of claims,
+   * in one read that takes no lock and writes nothing. With it, the Reconciler reads the totals on
+   * a timer of its own (`metricsRefreshMs`, outside cycles and the lock) and feeds the `created`,
+   * `failed` and `claimed` counters from them; without it, those counters count create calls and
+   * `claim()` results instead (see docs/metrics.md).
+   */
+  loadBuildTotals?(context?: PortCallContext): Promise<readonly PresetBuildTotals[]>;
 }

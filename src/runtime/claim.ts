@@ -4,6 +4,7 @@ import { findMatchingPreset, parametersRule } from "../core/claim.js";
 import { ArgumentValidationError } from "../core/errors.js";
 import { claimedLifecycle, type TemplateLifecycleDefaults } from "../core/lifecycle.js";
 import { describeValue, isRecord, IssueList } from "../core/validate/rules.js";
+import { labelsOfClaim } from "../internal/labels.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { Metrics, PresetLabels } from "../ports/metrics.js";
@@ -110,10 +111,6 @@ export interface ClaimDependencies {
   readonly wake: () => void;
   /** The labels of a preset the last cycle planned (for the miss counter), or `null`. */
   readonly labelsOf: (presetId: string) => PresetLabels | null;
-}
-
-function labelsOfClaim(claim: ClaimedWorkspace): PresetLabels {
-  return { organizationId: claim.organizationId, templateId: claim.templateId, presetId: claim.presetId, presetName: claim.presetName };
 }
 
 /** Claims a prebuild; see {@link Reconciler.claim}. */

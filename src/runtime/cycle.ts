@@ -268,8 +268,9 @@ class Cycle {
   }
 
   /**
-   * Sets the per-preset gauges of the planned presets, and zeroes those of presets reported
-   * before that are no longer planned (skipped, invalid or gone), so no gauge goes stale.
+   * Sets the per-preset gauges of the planned presets. Those of presets reported before that are
+   * no longer planned (skipped, invalid or gone) are removed when the sink can, zeroed otherwise,
+   * so no gauge goes stale.
    */
   private queueGauges(plans: readonly PresetPlan[]): void {
     const reported = new Map<string, PresetLabels>();
@@ -285,6 +286,10 @@ class Cycle {
     this.dependencies.reportedGauges = reported;
     this.outbox.metric((metrics) => {
       for (const [labels, presetPlan] of values) {
+        if (presetPlan === null && metrics.removePresetGauges !== undefined) {
+          metrics.removePresetGauges(labels);
+          continue;
+        }
         metrics.setGauge("desired", labels, presetPlan?.state.desired ?? 0);
         metrics.setGauge("running", labels, presetPlan?.state.actual ?? 0);
         metrics.setGauge("eligible", labels, presetPlan?.state.eligible ?? 0);

@@ -11,6 +11,7 @@ import type { Notifier } from "../ports/notifier.js";
 import type { Provisioner } from "../ports/provisioner.js";
 import type { Store } from "../ports/store.js";
 import type { Tracer } from "../ports/tracer.js";
+import { DEFAULT_METRICS_REFRESH_MS } from "./metrics-refresh.js";
 import type { ReconcileStats } from "./stats.js";
 
 /** Deadlines of port calls and of a whole cycle, in milliseconds (SPEC §12). */
@@ -57,6 +58,11 @@ export interface ReconcilerOptions {
   readonly systemUserId: string;
   /** Called with the stats of every cycle, those the loop runs included; a throw is logged and ignored. */
   readonly onCycle?: (stats: ReconcileStats) => void;
+  /**
+   * How often the loop reads the store's build totals for the `created`, `failed` and `claimed`
+   * counters, in ms, when the store offers `loadBuildTotals` (otherwise unused). Default 60 000.
+   */
+  readonly metricsRefreshMs?: number;
 }
 
 /** The longest delay `setTimeout` honours: longer ones fire at once. */
@@ -98,6 +104,7 @@ function checkPort(value: unknown, name: string, methods: readonly string[], iss
 export interface ResolvedOptions {
   readonly timeouts: ResolvedTimeouts;
   readonly concurrency: number;
+  readonly metricsRefreshMs: number;
 }
 
 /**
@@ -124,15 +131,22 @@ export function resolveOptions(options: ReconcilerOptions): ResolvedOptions {
     ],
     issues,
   );
+  if (isRecord(options.store) && options.store["loadBuildTotals"] !== undefined && typeof options.store["loadBuildTotals"] !== "function") {
+    issues.add(["store", "loadBuildTotals"], "must be a function when present");
+  }
   checkPort(options.provisioner, "provisioner", ["createPrebuilds", "deletePrebuild", "cancelPendingAndOrphanDelete"], issues);
   checkPort(options.tracer, "tracer", ["startSpan"], issues, true);
   if (typeof options.systemUserId !== "string" || options.systemUserId === "") issues.add(["systemUserId"], `must be a non-empty string, got ${describeValue(options.systemUserId)}`);
   const connections = options.maxDbConnections ?? 10;
   if (!Number.isInteger(connections) || connections < 1) issues.add(["maxDbConnections"], `must be a positive integer, got ${describeValue(connections)}`);
   if (options.onCycle !== undefined && typeof options.onCycle !== "function") issues.add(["onCycle"], "must be a function");
+  const metricsRefreshMs = options.metricsRefreshMs ?? DEFAULT_METRICS_REFRESH_MS;
+  if (typeof metricsRefreshMs !== "number" || !Number.isFinite(metricsRefreshMs) || metricsRefreshMs <= 0 || metricsRefreshMs > MAX_TIMER_MS) {
+    issues.add(["metricsRefreshMs"], `must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${describeValue(metricsRefreshMs)}`);
+  }
   const timeouts = checkTimeouts(options.timeouts, issues);
   if (!issues.empty) throw new ArgumentValidationError("Reconciler options", issues.issues);
   const policyIssues = validatePolicy(options.policy ?? {});
   if (policyIssues.length > 0) throw new PolicyValidationError(policyIssues);
-  return { timeouts, concurrency: Math.max(1, Math.floor(connections / 2)) };
+  return { timeouts, concurrency: Math.max(1, Math.floor(connections / 2)), metricsRefreshMs };
 }

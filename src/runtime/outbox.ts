@@ -25,11 +25,13 @@ export function guardedMetrics(metrics: Metrics, report: (error: unknown) => voi
       report(error);
     }
   };
-  return {
+  const guarded: Metrics = {
     incrementCounter: (name, labels, by) => call(() => metrics.incrementCounter(name, labels, by)),
     setGauge: (name, labels, value) => call(() => metrics.setGauge(name, labels, value)),
     observeHistogram: (name, labels, seconds) => call(() => metrics.observeHistogram(name, labels, seconds)),
   };
+  if (typeof metrics.removePresetGauges === "function") guarded.removePresetGauges = (labels) => call(() => metrics.removePresetGauges?.(labels));
+  return guarded;
 }
 
 /** Records failures, and holds notifications and metrics until {@link flush}. */

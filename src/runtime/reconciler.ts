@@ -4,10 +4,11 @@
  */
 
 import type { PresetMemory } from "../core/types.js";
+import { labelsOfClaim } from "../internal/labels.js";
 import { messageOf } from "../internal/messages.js";
 import { systemClock, type Clock } from "../ports/clock.js";
 import { neverThrowing, silentLogger, type Logger } from "../ports/logger.js";
-import { noopMetrics, type Metrics, type PresetLabels } from "../ports/metrics.js";
+import { noopMetrics, type Metrics } from "../ports/metrics.js";
 import { silentNotifier, type Notifier, type ResourceReplacement } from "../ports/notifier.js";
 import type { ClaimedWorkspace } from "../ports/store.js";
 import { noopTracer } from "../ports/tracer.js";
@@ -15,6 +16,7 @@ import { claimPrebuild, type ClaimRequest, type ClaimResult } from "./claim.js";
 import { runCycle, type CycleDependencies } from "./cycle.js";
 import { HealthRecord, type ReconcilerHealth } from "./health.js";
 import { Loop, type StartOptions } from "./loop.js";
+import { BuildTotalsRefresher, withoutOutcomeCounters } from "./metrics-refresh.js";
 import { guardedMetrics } from "./outbox.js";
 import { resolveOptions, type ReconcilerOptions, type ResolvedTimeouts } from "./options.js";
 import { safely } from "./port-call.js";
@@ -42,6 +44,8 @@ export class Reconciler {
   private readonly onCycle: ((stats: ReconcileStats) => void) | undefined;
   private readonly health_ = new HealthRecord();
   private readonly loop: Loop;
+  /** Reads the store's build totals for the outcome counters; `null` when the store has no `loadBuildTotals`. */
+  private readonly totals: BuildTotalsRefresher | null;
   private stopController = new AbortController();
   private cycleTail: Promise<unknown> = Promise.resolve();
 
@@ -54,11 +58,14 @@ export class Reconciler {
     this.clock = options.clock ?? systemClock;
     this.notifier = options.notifier ?? silentNotifier;
     this.onCycle = options.onCycle;
+    const metrics = options.metrics ?? noopMetrics;
+    const storeCounts = typeof options.store.loadBuildTotals === "function";
     this.dependencies = {
       store: options.store,
       provisioner: options.provisioner,
       notifier: this.notifier,
-      metrics: options.metrics ?? noopMetrics,
+      // With a store that counts created, failed and claimed prebuilds, the cycle and claims must not count them too.
+      metrics: storeCounts ? withoutOutcomeCounters(metrics) : metrics,
       logger: this.logger,
       tracer: options.tracer ?? noopTracer,
       clock: this.clock,
@@ -68,7 +75,19 @@ export class Reconciler {
       memory: new Map<string, PresetMemory>(),
       reportedGauges: new Map(),
     };
-    this.claimMetrics = guardedMetrics(this.dependencies.metrics, (error) => this.logger.error({ error: messageOf(error) }, "metrics failed"));
+    const reportMetricsFailure = (error: unknown) => this.logger.error({ error: messageOf(error) }, "metrics failed");
+    this.claimMetrics = guardedMetrics(this.dependencies.metrics, reportMetricsFailure);
+    this.totals = storeCounts
+      ? new BuildTotalsRefresher({
+          store: options.store,
+          metrics: guardedMetrics(metrics, reportMetricsFailure),
+          logger: this.logger,
+          tracer: this.dependencies.tracer,
+          clock: this.clock,
+          storeMs: resolved.timeouts.storeMs,
+          intervalMs: resolved.metricsRefreshMs,
+        })
+      : null;
     this.loop = new Loop(() => this.reconcileOnce(), this.clock, () => this.stopController.abort(new Error("the reconciler is stopping")));
   }
 
@@ -119,6 +138,18 @@ export class Reconciler {
   }
 
   /**
+   * Reads the store's build totals now and feeds the `created`, `failed` and `claimed` counters
+   * with what they grew by; the loop does it every `metricsRefreshMs` by itself. Never rejects:
+   * resolves `false` when the store has no `loadBuildTotals` or the read failed (logged).
+   *
+   * @example
+   * await reconciler.refreshMetrics(); // a host that runs cycles with reconcileOnce() on its own schedule
+   */
+  refreshMetrics(): Promise<boolean> {
+    return this.totals === null ? Promise.resolve(false) : this.totals.refresh();
+  }
+
+  /**
    * Hands a ready prebuild to a claimant, or says none is available (build the workspace cold).
    * Without a preset id, the preset of the template version that best fits the parameters is used.
    * The store records the claim or the miss; either wakes the loop, so the pool is topped up at once.
@@ -147,8 +178,7 @@ export class Reconciler {
    */
   async trackResourceReplacement(claim: ClaimedWorkspace, replacements: readonly ResourceReplacement[]): Promise<void> {
     if (replacements.length === 0) return;
-    const labels: PresetLabels = { organizationId: claim.organizationId, templateId: claim.templateId, presetId: claim.presetId, presetName: claim.presetName };
-    this.claimMetrics.incrementCounter("resourceReplacements", labels, 1);
+    this.claimMetrics.incrementCounter("resourceReplacements", labelsOfClaim(claim), 1);
     this.logger.warn({ presetId: claim.presetId, workspaceId: claim.workspaceId, resources: replacements.map((entry) => entry.resource).join(",") }, "claim replaced resources");
     try {
       await this.notifier.resourcesReplaced(claim, replacements);
@@ -159,13 +189,15 @@ export class Reconciler {
 
   /**
    * Starts the loop: a cycle now, then one every `intervalMs`, or sooner when a decision is due or
-   * {@link wake} is called, but never two cycle starts closer than `minIntervalMs`.
+   * {@link wake} is called, but never two cycle starts closer than `minIntervalMs`. With a store
+   * that offers `loadBuildTotals`, the build totals are read now and every `metricsRefreshMs` too.
    *
    * @throws {ArgumentValidationError} when the options are unusable.
    */
   start(options: StartOptions): void {
     if (this.stopController.signal.aborted) this.stopController = new AbortController();
     this.loop.start(options);
+    this.totals?.start(() => this.loop.active);
   }
 
   /** Runs the next cycle as soon as the current one (if any) ends and the floor between cycles allows. */
@@ -179,7 +211,7 @@ export class Reconciler {
    */
   async stop(): Promise<void> {
     this.stopController.abort(new Error("the reconciler is stopping"));
-    await this.loop.stop();
+    await Promise.all([this.loop.stop(), this.totals?.stop()]);
   }
 }
 

@@ -20,4 +20,4 @@ runStoreContract(async (settings): Promise<StoreContractSubject> => {
     setPaused: async (pause) => store.setPaused(pause),
     close: async () => {},
   };
-}, { describe, it });
+}, { describe, it }, { buildTotals: true });

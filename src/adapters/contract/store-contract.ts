@@ -97,17 +97,24 @@ function claimant(userId: string) {
 
 const OPEN_LIFECYCLE = { autostartSchedule: null, ttlMs: null, dormantAt: null, deletingAt: null } as const;
 
+/** Which optional parts of the Store the contract checks too. */
+export interface StoreContractOptions {
+  /** Check `loadBuildTotals` (the store must implement it). Default false. */
+  readonly buildTotals?: boolean;
+}
+
 /**
  * Registers the Store contract with the host's test runner. `makeStore` must return a fresh,
  * empty store built with `settings` (a fixed clock at `settings.now`, hard limit 3, one-hour
- * backoff lookback); each test gets its own and closes it.
+ * backoff lookback); each test gets its own and closes it. `options.buildTotals` adds the tests
+ * of the optional `loadBuildTotals`.
  *
  * @example
  * import { describe, it } from "vitest";
  * import { runStoreContract } from "prebuild-reconciler/testing";
- * runStoreContract((settings) => makeMyStore(settings), { describe, it });
+ * runStoreContract((settings) => makeMyStore(settings), { describe, it }, { buildTotals: true });
  */
-export function runStoreContract(makeStore: (settings: StoreContractSettings) => Promise<StoreContractSubject>, runner: ContractRunner): void {
+export function runStoreContract(makeStore: (settings: StoreContractSettings) => Promise<StoreContractSubject>, runner: ContractRunner, options: StoreContractOptions = {}): void {
   const settings: StoreContractSettings = { systemUserId: "prebuilds-contract", now: NOW, hardLimit: 3, backoffLookbackMs: 3_600_000 };
   const test = (name: string, body: (subject: StoreContractSubject) => Promise<void>) =>
     runner.it(
@@ -278,6 +285,36 @@ export function runStoreContract(makeStore: (settings: StoreContractSettings) =>
         assert.equal(new Set(claimed).size, 5);
       });
     });
+
+    if (options.buildTotals === true) {
+      runner.describe("loadBuildTotals", () => {
+        test("counts succeeded and failed create builds and claimed prebuilds per preset, all time", async ({ store, addPreset, addPrebuild, addCreateResult, addPendingCreate }) => {
+          await addPreset(preset("p"));
+          await addPreset(preset("quiet"));
+          await addPrebuild({ id: "ws-1", presetId: "p", createdAt: ago(300 * MINUTE), ready: true });
+          await addPrebuild({ id: "ws-2", presetId: "p", createdAt: ago(200 * MINUTE), ready: true });
+          await addCreateResult("p", "failed", ago(190 * MINUTE)); // older than the backoff lookback: still counted
+          await addCreateResult("p", "failed", ago(5 * MINUTE));
+          await addCreateResult("p", "succeeded", ago(4 * MINUTE));
+          await addPendingCreate("p", ago(MINUTE)); // not finished: neither created nor failed
+          const claimed = await store.claim({ presetId: "p", claimant: claimant("alice"), lifecycle: OPEN_LIFECYCLE, now: NOW });
+          assert.equal(claimed?.workspaceId, "ws-1");
+          await store.claim({ presetId: "quiet", claimant: claimant("bob"), lifecycle: OPEN_LIFECYCLE, now: NOW }); // a miss is no claim
+          assert.ok(store.loadBuildTotals, "the store implements loadBuildTotals");
+          const rows = await store.loadBuildTotals();
+          const byId = new Map(rows.map((row) => [row.presetId, row]));
+          assert.equal(byId.size, rows.length, "one row per preset");
+          const totals = byId.get("p");
+          assert.deepEqual(
+            totals && { presetId: totals.presetId, presetName: totals.presetName, organizationId: totals.organizationId, templateId: totals.templateId, created: totals.created, failed: totals.failed, claimed: totals.claimed },
+            { presetId: "p", presetName: "p name", organizationId: "org-contract", templateId: "template-p", created: 3, failed: 2, claimed: 1 },
+          );
+          const quiet = byId.get("quiet");
+          // A preset with no builds may be left out, or reported with zeros.
+          if (quiet !== undefined) assert.deepEqual([quiet.created, quiet.failed, quiet.claimed], [0, 0, 0]);
+        });
+      });
+    }
 
     runner.describe("memberships and settings", () => {
       test("reports each organization's membership status and applies the inserts idempotently", async ({ store, addPreset }) => {

@@ -8,26 +8,31 @@ import { isPresetActive } from "../../core/state.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
 import type { LifecycleSettings } from "../../core/lifecycle.js";
 import type { PortCallContext } from "../../ports/call.js";
-import type { BackoffRow, ClaimEvent, Clock, InProgressRow, Preset, RecordedPresetStatus, RunningPrebuild } from "../../core/types.js";
+import type { BackoffRow, ClaimEvent, Clock, InProgressRow, RecordedPresetStatus, RunningPrebuild } from "../../core/types.js";
 import type {
   ClaimedWorkspace,
   LockOutcome,
   OrganizationPrebuildStatus,
   PauseState,
+  PresetBuildTotals,
   PresetStatus,
   PresetStatusChange,
   ReconciliationLease,
   Store,
   StoreClaimRequest,
   StoreClaimResult,
+  StorePreset,
   StoreSnapshot,
 } from "../../ports/store.js";
 
 /** How long claim events stay in the snapshot: the longest demand window (SPEC §11). */
 const CLAIM_EVENT_RETENTION_MS = 120 * 60_000;
 
-/** A preset as the in-memory store keeps it: a {@link Preset} plus its parameter values. */
-export interface MemoryPreset extends Preset {
+/**
+ * A preset as the in-memory store keeps it: a preset with its parameter values, and optionally
+ * the readable names of its organization and template (for metrics labels).
+ */
+export interface MemoryPreset extends StorePreset {
   /** The template parameters the preset sets. */
   readonly parameters: Readonly<Record<string, string>>;
 }
@@ -340,6 +345,40 @@ export class InMemoryStore implements Store {
       .map((preset) => ({ id: preset.id, parameters: preset.parameters }));
   }
 
+  /**
+   * Every preset's all-time totals, counted from the build and workspace rows as a database would:
+   * create builds started by the system user that succeeded or failed, and workspaces whose first
+   * build the system user started that someone else owns now (claimed prebuilds).
+   */
+  async loadBuildTotals(): Promise<readonly PresetBuildTotals[]> {
+    const counts = new Map<string, { created: number; failed: number; claimed: number }>();
+    for (const presetId of this.presets.keys()) counts.set(presetId, { created: 0, failed: 0, claimed: 0 });
+    const firstBuild = new Map<string, MemoryBuild>();
+    for (const build of this.buildRows) {
+      if (!firstBuild.has(build.workspaceId)) firstBuild.set(build.workspaceId, build);
+      if (build.initiatorId !== this.systemUserId || build.transition !== "start") continue;
+      const count = counts.get(build.presetId);
+      if (count === undefined) continue;
+      if (build.status === "succeeded") count.created += 1;
+      else if (build.status === "failed") count.failed += 1;
+    }
+    for (const workspace of this.workspaceRows.values()) {
+      const first = firstBuild.get(workspace.id);
+      const count = counts.get(workspace.presetId);
+      if (count === undefined || first?.initiatorId !== this.systemUserId || workspace.ownerId === this.systemUserId) continue;
+      count.claimed += 1;
+    }
+    return [...this.presets.values()].map((preset) => ({
+      presetId: preset.id,
+      presetName: preset.name,
+      organizationId: preset.organizationId,
+      templateId: preset.templateId,
+      organizationName: preset.organizationName ?? null,
+      templateName: preset.templateName ?? null,
+      ...(counts.get(preset.id) ?? { created: 0, failed: 0, claimed: 0 }),
+    }));
+  }
+
   async claim(request: StoreClaimRequest): Promise<StoreClaimResult> {
     const preset = this.presets.get(request.presetId);
     if (preset === undefined) return null;
@@ -384,6 +423,8 @@ export class InMemoryStore implements Store {
       presetName: preset.name,
       templateId: preset.templateId,
       organizationId: preset.organizationId,
+      ...(preset.templateName === undefined ? {} : { templateName: preset.templateName }),
+      ...(preset.organizationName === undefined ? {} : { organizationName: preset.organizationName }),
       ownerId: workspace.ownerId,
       workspaceName: workspace.name,
       createdAt: workspace.createdAt,

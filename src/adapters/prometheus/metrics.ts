@@ -1,25 +1,37 @@
 /**
- * The Metrics port over a prom-client registry, under names compatible with Coder's
- * (`coderd_prebuilt_workspaces_created_total`, …).
+ * The Metrics port over a prom-client registry, named after this library (the default) or
+ * exactly as Coder names its prebuild series (`naming: "coder"`).
  */
 
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { CounterName, GaugeName, HistogramName, Metrics, PresetLabels } from "../../ports/metrics.js";
+import {
+  checkNamingOptions,
+  hasCreationTypeLabel,
+  METRIC_DEFINITIONS,
+  METRIC_NAMESPACES,
+  PRESET_LABEL_NAMES,
+  presetLabelValues,
+  prometheusName,
+  type MetricName,
+  type MetricNaming,
+} from "../metric-names.js";
 
 /** How the Prometheus metrics are named and registered. */
 export interface PrometheusMetricsOptions {
   /** The registry to register on (prom-client's global `register`, or your own). */
   readonly registry: Registry;
-  /** The prefix of every name. Default `coderd_`. */
+  /**
+   * `"neutral"` (default): series `prebuild_reconciler_…` with labels `organization`, `template`,
+   * `preset`. `"coder"`: Coder's exact series (`coderd_prebuilt_workspaces_…`) and labels
+   * `organization_name`, `template_name`, `preset_name`.
+   */
+  readonly naming?: MetricNaming;
+  /** Put in front of every name instead of the naming's (`prebuild_reconciler_` or `coderd_`). */
   readonly prefix?: string;
   /** Buckets of the duration histograms, in seconds. */
   readonly durationBuckets?: readonly number[];
 }
-
-const PRESET_LABELS = ["organization", "template", "preset"] as const;
-
-/** Gauges without labels. */
-type GlobalGauge = "paused" | "expressionFallback";
 
 /** How one of the port's metrics appears in Prometheus. */
 export interface PrometheusSeries {
@@ -29,84 +41,109 @@ export interface PrometheusSeries {
   readonly help: string;
 }
 
+function seriesOf(naming: MetricNaming): Readonly<Record<MetricName, PrometheusSeries>> {
+  const result = {} as Record<MetricName, PrometheusSeries>;
+  for (const [metric, definition] of Object.entries(METRIC_DEFINITIONS[naming]) as [MetricName, (typeof METRIC_DEFINITIONS)[MetricNaming][MetricName]][]) {
+    result[metric] = { name: prometheusName(definition, ""), help: definition.help };
+  }
+  return result;
+}
+
 /**
- * The name (after the prefix) and help of every series, by the port's metric name.
+ * The name (after the prefix) and help of every series, per naming, by the port's metric name.
  *
  * @example
- * PROMETHEUS_METRIC_NAMES.created.name; // "prebuilt_workspaces_created_total"
+ * PROMETHEUS_METRIC_NAMES.coder.created.name;   // "prebuilt_workspaces_created_total"
+ * PROMETHEUS_METRIC_NAMES.neutral.created.name; // "prebuilds_created_total"
  */
-export const PROMETHEUS_METRIC_NAMES: Readonly<Record<CounterName | GaugeName | HistogramName, PrometheusSeries>> = {
-  created: { name: "prebuilt_workspaces_created_total", help: "Prebuilt workspaces whose creation was started." },
-  failed: { name: "prebuilt_workspaces_failed_total", help: "Prebuilt workspace creations that could not be started." },
-  claimed: { name: "prebuilt_workspaces_claimed_total", help: "Prebuilt workspaces handed to a user." },
-  missed: { name: "prebuilt_workspaces_claim_misses_total", help: "Workspace requests that matched a preset but found no claimable prebuilt workspace." },
-  resourceReplacements: { name: "prebuilt_workspaces_resource_replacements_total", help: "Claims whose build replaced resources of the prebuild." },
-  desired: { name: "prebuilt_workspaces_desired", help: "Prebuilt workspaces a preset wants now." },
-  running: { name: "prebuilt_workspaces_running", help: "Running prebuilt workspaces of a preset, expired ones included." },
-  eligible: { name: "prebuilt_workspaces_eligible", help: "Ready, unexpired prebuilt workspaces a claim could take." },
-  hardLimited: { name: "prebuilt_workspaces_preset_hard_limited", help: "1 when the preset's last creates all failed and it gets no more." },
-  validationFailed: { name: "prebuilt_workspaces_preset_validation_failed", help: "1 when the preset's configuration cannot build and it gets no creates until it changes." },
-  paused: { name: "prebuilt_workspaces_reconciliation_paused", help: "1 when reconciliation is paused." },
-  expressionFallback: { name: "prebuilt_workspaces_expression_fallback_presets", help: "Presets whose target expression failed this cycle and fell back to the scheduled count." },
-  reconciliationDuration: { name: "prebuilds_reconciliation_duration_seconds", help: "Duration of one reconciliation cycle." },
-  creationDuration: { name: "workspace_creation_duration_seconds", help: "Duration of starting a prebuild's creation." },
-  claimDuration: { name: "prebuilt_workspace_claim_duration_seconds", help: "Duration of claiming a prebuilt workspace." },
+export const PROMETHEUS_METRIC_NAMES: Readonly<Record<MetricNaming, Readonly<Record<MetricName, PrometheusSeries>>>> = {
+  neutral: seriesOf("neutral"),
+  coder: seriesOf("coder"),
 };
 
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800, 3600];
 
-function labelValues(labels: PresetLabels): Record<(typeof PRESET_LABELS)[number], string> {
-  return { organization: labels.organizationId, template: labels.templateId, preset: labels.presetName };
-}
+/** Per-preset gauges. */
+type PresetGauge = Exclude<GaugeName, "paused" | "expressionFallback" | "totalsRefreshedAt">;
+const PRESET_GAUGES: readonly PresetGauge[] = ["desired", "running", "eligible", "hardLimited", "validationFailed"];
 
 /**
- * A {@link Metrics} that registers and updates prom-client series. Per-preset series carry the
- * labels `organization`, `template` and `preset` (the preset's name).
+ * A {@link Metrics} that registers and updates prom-client series. Per-preset series carry three
+ * labels: the organization's and the template's readable names (their ids when the store does not
+ * know the names) and the preset's name. `removePresetGauges` removes a preset's gauge series.
  *
  * @example
  * import { register } from "prom-client";
- * const metrics = new PrometheusMetrics({ registry: register });
+ * const metrics = new PrometheusMetrics({ registry: register });                    // prebuild_reconciler_…
+ * const coder = new PrometheusMetrics({ registry: other, naming: "coder" });         // coderd_…, as Coder names them
  * const reconciler = new Reconciler({ store, provisioner, metrics, systemUserId });
  */
 export class PrometheusMetrics implements Metrics {
+  /** The naming in force. */
+  readonly naming: MetricNaming;
   private readonly counters: Record<CounterName, Counter<string>>;
-  private readonly gauges: Record<Exclude<GaugeName, GlobalGauge>, Gauge<string>>;
-  private readonly globalGauges: Record<GlobalGauge, Gauge<string>>;
+  private readonly gauges: Record<GaugeName, Gauge<string>>;
   private readonly histograms: Record<HistogramName, Histogram<string>>;
 
+  /** @throws {ArgumentValidationError} naming an unusable `naming`, `prefix` or `durationBuckets`. */
   constructor(options: PrometheusMetricsOptions) {
-    const prefix = options.prefix ?? "coderd_";
+    const { naming, prefix, durationBuckets } = checkNamingOptions(options, "PrometheusMetrics options", (chosen) => `${METRIC_NAMESPACES[chosen]}_`, /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/);
+    this.naming = naming;
     const registers = [options.registry];
-    const buckets = [...(options.durationBuckets ?? DEFAULT_BUCKETS)];
-    const named = (metric: keyof typeof PROMETHEUS_METRIC_NAMES) => ({
-      name: `${prefix}${PROMETHEUS_METRIC_NAMES[metric].name}`,
-      help: PROMETHEUS_METRIC_NAMES[metric].help,
-      registers,
-    });
-    const counter = (metric: CounterName) => new Counter({ ...named(metric), labelNames: PRESET_LABELS });
-    const gauge = (metric: GaugeName) => new Gauge({ ...named(metric), labelNames: PRESET_LABELS });
+    const buckets = [...(durationBuckets ?? DEFAULT_BUCKETS)];
+    const labels = PRESET_LABEL_NAMES[naming];
+    const presetLabelNames = [labels.organization, labels.template, labels.preset];
+    const named = (metric: MetricName) => {
+      const definition = METRIC_DEFINITIONS[naming][metric];
+      return { name: prometheusName(definition, prefix), help: definition.help, registers, labelNames: definition.perPreset ? presetLabelNames : [] };
+    };
+    const counter = (metric: CounterName) => new Counter(named(metric));
+    const gauge = (metric: GaugeName) => new Gauge(named(metric));
     this.counters = { created: counter("created"), failed: counter("failed"), claimed: counter("claimed"), missed: counter("missed"), resourceReplacements: counter("resourceReplacements") };
-    this.gauges = { desired: gauge("desired"), running: gauge("running"), eligible: gauge("eligible"), hardLimited: gauge("hardLimited"), validationFailed: gauge("validationFailed") };
-    this.globalGauges = { paused: new Gauge({ ...named("paused") }), expressionFallback: new Gauge({ ...named("expressionFallback") }) };
+    this.gauges = {
+      desired: gauge("desired"),
+      running: gauge("running"),
+      eligible: gauge("eligible"),
+      hardLimited: gauge("hardLimited"),
+      validationFailed: gauge("validationFailed"),
+      paused: gauge("paused"),
+      expressionFallback: gauge("expressionFallback"),
+      totalsRefreshedAt: gauge("totalsRefreshedAt"),
+    };
+    const creation = named("creationDuration");
     this.histograms = {
       reconciliationDuration: new Histogram({ ...named("reconciliationDuration"), buckets }),
-      creationDuration: new Histogram({ ...named("creationDuration"), labelNames: [...PRESET_LABELS, "type"], buckets }),
-      claimDuration: new Histogram({ ...named("claimDuration"), labelNames: PRESET_LABELS, buckets }),
+      creationDuration: new Histogram({ ...creation, labelNames: hasCreationTypeLabel(naming) ? [...creation.labelNames, "type"] : creation.labelNames, buckets }),
+      claimDuration: new Histogram({ ...named("claimDuration"), buckets }),
     };
   }
 
   incrementCounter(name: CounterName, labels: PresetLabels, by: number): void {
-    this.counters[name].inc(labelValues(labels), by);
+    this.counters[name].inc(presetLabelValues(this.naming, labels), by);
   }
 
   setGauge(name: GaugeName, labels: PresetLabels | null, value: number): void {
-    if (name === "paused" || name === "expressionFallback") this.globalGauges[name].set(value);
-    else if (labels !== null) this.gauges[name].set(labelValues(labels), value);
+    const gauge = this.gauges[name];
+    if (!METRIC_DEFINITIONS[this.naming][name].perPreset) {
+      gauge.set(value);
+      return;
+    }
+    if (labels === null) return;
+    const values = presetLabelValues(this.naming, labels);
+    // Coder reports these two only while they are 1; the series of a preset that is fine is absent.
+    if (this.naming === "coder" && value === 0 && (name === "hardLimited" || name === "validationFailed")) gauge.remove(values);
+    else gauge.set(values, value);
   }
 
   observeHistogram(name: HistogramName, labels: PresetLabels | null, seconds: number): void {
     if (name === "reconciliationDuration") this.histograms.reconciliationDuration.observe(seconds);
-    else if (labels !== null && name === "creationDuration") this.histograms.creationDuration.observe({ ...labelValues(labels), type: "prebuild" }, seconds);
-    else if (labels !== null) this.histograms[name].observe(labelValues(labels), seconds);
+    else if (labels === null) return;
+    else if (name === "creationDuration" && hasCreationTypeLabel(this.naming)) this.histograms.creationDuration.observe({ ...presetLabelValues(this.naming, labels), type: "prebuild" }, seconds);
+    else this.histograms[name].observe(presetLabelValues(this.naming, labels), seconds);
+  }
+
+  removePresetGauges(labels: PresetLabels): void {
+    const values = presetLabelValues(this.naming, labels);
+    for (const name of PRESET_GAUGES) this.gauges[name].remove(values);
   }
 }
