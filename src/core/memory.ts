@@ -6,7 +6,7 @@
 import { addMs } from "./instant.js";
 import { compareIds } from "./ordering.js";
 import type { ResolvedPolicy } from "./policy.js";
-import type { DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, RunningPrebuild } from "./types.js";
+import type { DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, PresetSnapshot, RunningPrebuild } from "./types.js";
 
 /** The memory of a preset the runtime knows nothing about. */
 export const EMPTY_MEMORY: PresetMemory = Object.freeze({
@@ -34,25 +34,35 @@ export interface SettledMemory {
  * How many of the creates asked for the snapshot does not show yet. A create shows as one more
  * build starting than when it was asked for, or as a running prebuild that was not running then
  * (it became visible and finished between two snapshots; one that was starting then and runs now
- * counts as no change). Whatever is not accounted for counts as starting until the expectation
- * expires: the cautious side, since counting a create as starting can only delay a create, never
- * add one. (A new prebuild that showed, finished and was claimed between two looks of this replica
- * is not seen, and delays a create until the expectation expires; claim events cannot tell it from
- * the claim of an older prebuild, and counting those would risk the over-provisioning this prevents.)
+ * counts as no change).
+ *
+ * A provisioner returns once all of a call's builds are queued, and a store shows writes in the
+ * order they were made: so once more builds show than the older creates still pending when the
+ * last call was made (`carried`), the last call has shown, and everything before it too — even if
+ * some of its prebuilds were claimed before this replica looked. Until then the creates not
+ * accounted for count as starting, until the expectation expires: the cautious side, since
+ * counting a create as starting can only delay a create, never add one.
  */
-function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], nowMs: number): number {
+function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], lastFailureMs: number | null, nowMs: number): number {
   if (expected === null || nowMs > expected.expiresAt.getTime()) return 0;
   const known = new Set(expected.runningBaseline);
   let appeared = 0;
   for (const prebuild of running) if (!known.has(prebuild.id)) appeared += 1;
-  const visible = Math.max(0, starting - expected.startingBaseline + appeared);
-  return Math.max(0, expected.count - visible);
+  // A create that failed, queued since the request, showed and finished before this replica looked.
+  const failedSince = lastFailureMs !== null && lastFailureMs >= expected.askedAt.getTime() ? 1 : 0;
+  const visible = Math.max(0, starting - expected.startingBaseline + appeared) + failedSince;
+  return visible > expected.carried ? 0 : expected.count - visible;
 }
 
-/** The memory at a new snapshot: expectations met or expired are dropped, old peaks leave the window. */
 const NOTHING_PENDING: SettledMemory = Object.freeze({ pendingCreates: 0, pendingDeletes: new Set<string>(), desiredPeaks: Object.freeze([]) });
 
-export function settleMemory(memory: PresetMemory, starting: number, running: readonly RunningPrebuild[], nowMs: number, policy: ResolvedPolicy): SettledMemory {
+export function settleMemory(
+  memory: PresetMemory,
+  snapshot: Pick<PresetSnapshot, "running" | "backoff"> & { readonly starting: number },
+  nowMs: number,
+  policy: ResolvedPolicy,
+): SettledMemory {
+  const { running, starting } = snapshot;
   // Most presets of most cycles remember nothing: no allocation for them.
   if (memory.expectedCreates === null && memory.expectedDeletes.length === 0 && memory.desiredPeaks.length === 0) return NOTHING_PENDING;
   let pendingDeletes: Set<string> = NOTHING_PENDING.pendingDeletes as Set<string>;
@@ -66,7 +76,7 @@ export function settleMemory(memory: PresetMemory, starting: number, running: re
   }
   const windowStart = nowMs - policy.scaleDownStabilizationMs;
   return {
-    pendingCreates: pendingCreates(memory.expectedCreates, starting, running, nowMs),
+    pendingCreates: pendingCreates(memory.expectedCreates, starting, running, snapshot.backoff?.lastBuildAt.getTime() ?? null, nowMs),
     pendingDeletes,
     desiredPeaks: policy.scaleDownStabilizationMs === 0 ? [] : memory.desiredPeaks.filter((peak) => peak.at.getTime() > windowStart),
   };
@@ -103,7 +113,14 @@ export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemo
     // A fresh baseline from this snapshot: what was still pending is carried over in the count.
     // Sorted, so that the memory does not depend on the order of the snapshot's rows.
     const runningBaseline = step.running.map((prebuild) => prebuild.id).sort(compareIds);
-    expectedCreates = { count: settled.pendingCreates + step.created, startingBaseline: step.starting, runningBaseline, askedAt: new Date(nowMs), expiresAt };
+    expectedCreates = {
+      count: settled.pendingCreates + step.created,
+      carried: settled.pendingCreates,
+      startingBaseline: step.starting,
+      runningBaseline,
+      askedAt: new Date(nowMs),
+      expiresAt,
+    };
   } else if (settled.pendingCreates > 0) expectedCreates = memory.expectedCreates;
   const expectedDeletes: ExpectedDelete[] = memory.expectedDeletes.filter((expected) => settled.pendingDeletes.has(expected.workspaceId));
   for (const workspaceId of step.deleted) expectedDeletes.push({ workspaceId, expiresAt });

@@ -112,6 +112,11 @@ export interface PresetStatusRecord {
 export interface ExpectedCreates {
   /** How many creates are not yet visible in the snapshot. */
   readonly count: number;
+  /**
+   * Of `count`, those asked for before the last request and still not visible when it was made.
+   * Once more creates show than this, the last request has shown, and so has everything before it.
+   */
+  readonly carried: number;
   /** `inProgress.start` when they were asked for: a rise above it is a create becoming visible. */
   readonly startingBaseline: number;
   /** The running prebuilds when they were asked for: a new id is a create that became visible and finished. */

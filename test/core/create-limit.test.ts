@@ -46,3 +46,61 @@ describe("planCycle — a probe the cycle's limit leaves no room for (SPEC §12)
     expect(full.presets[0]?.blockedReason).toBe("the last creates all failed (hard limit): a probe is due, but the limit of 0 creates in flight (0 in flight now) leaves no room this cycle");
   });
 });
+
+describe("planCycle — expectations settled by what the snapshot shows (SPEC §12)", () => {
+  const asked = new Date(NOW.getTime() - 30_000);
+  const expecting = (count: number, carried: number) => ({
+    presetId: "p",
+    expectedCreates: { count, carried, startingBaseline: 0, runningBaseline: [], askedAt: asked, expiresAt: new Date(NOW.getTime() + 30_000) },
+    expectedDeletes: [],
+    desiredPeaks: [],
+    createWindow: 1,
+    createWindowUsed: false,
+  });
+
+  it("counts creates asked for and not visible as starting", () => {
+    const plan = planCycle(emptyGlobal({ presets: [makePreset({ id: "p", desiredInstances: 2 })], memory: [expecting(2, 0)] }), clock);
+    expect(plan.presets[0]?.state.starting).toBe(2);
+    expect(plan.presets[0]?.actions).toEqual([]);
+  });
+
+  it("takes a create that failed since the request as a sign the request has shown", () => {
+    const plan = planCycle(
+      emptyGlobal({
+        presets: [makePreset({ id: "p", desiredInstances: 2 })],
+        memory: [expecting(2, 0)],
+        backoffs: [{ presetId: "p", failedBuilds: 1, lastBuildAt: asked }],
+      }),
+      clock,
+      { backoffIntervalMs: 1 },
+    );
+    expect(plan.presets[0]?.state.starting).toBe(0);
+    expect(plan.presets[0]?.actions.map((action) => action.type)).toEqual(["create"]);
+  });
+
+  it("a failure from before the request is no sign of it", () => {
+    const plan = planCycle(
+      emptyGlobal({
+        presets: [makePreset({ id: "p", desiredInstances: 2 })],
+        memory: [expecting(2, 0)],
+        backoffs: [{ presetId: "p", failedBuilds: 1, lastBuildAt: new Date(asked.getTime() - 1) }],
+      }),
+      clock,
+      { backoffIntervalMs: 1 },
+    );
+    expect(plan.presets[0]?.state.starting).toBe(2);
+  });
+
+  it("needs more to show than the older creates still pending when the last request was made", () => {
+    const global = (running: number) =>
+      emptyGlobal({
+        presets: [makePreset({ id: "p", desiredInstances: 4 })],
+        memory: [expecting(3, 2)],
+        running: Array.from({ length: running }, (_, index) => ({ id: `new-${index}`, presetId: "p", createdAt: NOW, ready: true })),
+      });
+    // Two of the three show: they may be the two older ones; the last request is still pending.
+    expect(planCycle(global(2), clock).presets[0]?.state.starting).toBe(1);
+    // Three show: more than the two carried, so the last request has shown, and all before it.
+    expect(planCycle(global(3), clock).presets[0]?.state.starting).toBe(0);
+  });
+});

@@ -619,7 +619,7 @@ export async function runModel(commandArbitraries: fc.Arbitrary<Step>[], numRuns
         await fc.asyncModelRun(() => setupWorld(seed, capacity, warm, failureRate), commands);
       },
     ),
-    { numRuns },
+    { numRuns, ...(process.env["MODEL_SEED"] === undefined ? {} : { seed: Number(process.env["MODEL_SEED"]) }) },
   );
   return tally.coverage;
 }

@@ -165,7 +165,7 @@ export const statusRecordRule = object(statusFields, [keyWhenFailed]);
 export const recordedStatusRule = object({ presetId: id, ...statusFields }, [keyWhenFailed]) as Rule<RecordedPresetStatus>;
 
 const expectedCreates: Rule<ExpectedCreates | null> = nullable(
-  object({ count, startingBaseline: count, runningBaseline: array(id), askedAt: date, expiresAt: date }),
+  object({ count, carried: count, startingBaseline: count, runningBaseline: array(id), askedAt: date, expiresAt: date }),
 ) as Rule<ExpectedCreates | null>;
 const expectedDelete: Rule<ExpectedDelete> = object({ workspaceId: id, expiresAt: date });
 const desiredSample: Rule<DesiredSample> = object({ at: date, desired: count });
