@@ -7,6 +7,7 @@ import { selectClaimCandidate } from "../../core/claim.js";
 import { _inactiveBecause } from "../../core/state.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
 import type { LifecycleSettings } from "../../core/lifecycle.js";
+import type { PortCallContext } from "../../ports/call.js";
 import type { BackoffRow, ClaimEvent, Clock, InProgressRow, Preset, RecordedPresetStatus, RunningPrebuild } from "../../core/types.js";
 import type {
   ClaimedWorkspace,
@@ -208,7 +209,9 @@ export class InMemoryStore implements Store {
 
   // ── Store ─────────────────────────────────────────────────────────────────
 
-  async withReconciliationLock<T>(work: (lease: ReconciliationLease) => Promise<T>): Promise<LockOutcome<T>> {
+  async withReconciliationLock<T>(work: (lease: ReconciliationLease) => Promise<T>, context?: PortCallContext): Promise<LockOutcome<T>> {
+    const signal = context?.signal;
+    signal?.throwIfAborted();
     if (this.lockHolder !== null) return { acquired: false };
     const holder = new AbortController();
     this.lockHolder = holder;
@@ -221,7 +224,21 @@ export class InMemoryStore implements Store {
       },
     };
     try {
-      return { acquired: true, value: await work(lease) };
+      const running = work(lease);
+      if (signal === undefined) return { acquired: true, value: await running };
+      // The caller gave up (a deadline, a stop): end the lease and settle without waiting for the work.
+      running.catch(() => undefined);
+      return await new Promise<LockOutcome<T>>((resolve, reject) => {
+        const onAbort = () => {
+          holder.abort(signal.reason);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        running.then(
+          (value) => resolve({ acquired: true, value }),
+          (error: unknown) => reject(error),
+        ).finally(() => signal.removeEventListener("abort", onAbort));
+      });
     } finally {
       if (this.lockHolder === holder) this.lockHolder = null;
     }
@@ -335,7 +352,9 @@ export class InMemoryStore implements Store {
     if (preset === undefined) return null;
     const claimed = this.claimNow(preset, request);
     this.claimEventRows.push({ presetId: preset.id, at: request.now, outcome: claimed === null ? "missed" : "claimed" });
-    this.pruneClaimEvents(request.now.getTime());
+    // By the store's clock, which the snapshot's window uses: a claim from a replica whose clock
+    // runs ahead must not prune events the snapshot still reads.
+    this.pruneClaimEvents(this.clock.now().getTime());
     return claimed;
   }
 

@@ -50,7 +50,7 @@ describe("migrate", () => {
       const [first, other] = await Promise.all([migrate(second.pool), migrate(second.pool)]);
       expect([...first, ...other]).toEqual(listMigrations().map((migration) => migration.name));
       const { rows } = await second.pool.query<{ name: string }>("SELECT name FROM prebuild_reconciler_migrations ORDER BY name");
-      expect(rows.map((row) => row.name)).toEqual(["001_initial"]);
+      expect(rows.map((row) => row.name)).toEqual(["001_initial", "002_query_indexes", "003_validation_failed", "004_claim_events"]);
     } finally {
       await second.drop();
     }
