@@ -5,7 +5,7 @@
  */
 
 import pg from "pg";
-import { Reconciler, type Provisioner } from "../../src/index.js";
+import { Reconciler, type Provisioner, type Store } from "../../src/index.js";
 import { PostgresStore } from "../../src/postgres.js";
 import { ManualClock } from "../../src/testing.js";
 import { percentile, repeat, StatementTimer } from "./measure.js";
@@ -20,6 +20,8 @@ export interface SizeOptions {
   readonly loneClaims: number;
   readonly claimers: number;
   readonly concurrentClaims: number;
+  /** How many times the concurrent claims run, each on presets of its own. */
+  readonly rounds: number;
   /** `pg.Pool` max of the pool the concurrent claimers share. */
   readonly claimPool: number;
   /** Print EXPLAIN (ANALYZE, BUFFERS) of every snapshot statement. */
@@ -41,6 +43,8 @@ export interface SizeResult {
   readonly snapshotMs: readonly number[];
   readonly statements: readonly StatementFigure[];
   readonly cycleMs: readonly number[];
+  /** Each cycle's time less its own loadSnapshot: planCycle, the pause and membership reads, the lock. */
+  readonly cycleWithoutSnapshotMs: readonly number[];
   readonly cycle: { readonly snapshotTransactions: number; readonly writes: number; readonly statements: number; readonly provisionerCalls: number; readonly errors: number };
   readonly loneClaimMs: readonly number[];
   readonly concurrent: {
@@ -90,6 +94,8 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
     }, budget);
 
     log("  loadSnapshot");
+    // Once untimed: the store's first use also checks the schema version.
+    await store.loadSnapshot();
     const perStatement = new Map<string, number[]>();
     let rowCounts = new Map<string, number>();
     const snapshotMs = await repeat(async () => {
@@ -105,7 +111,7 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
       for (const [name, list] of timer.durations) {
         perStatement.set(name, [...(perStatement.get(name) ?? []), ...list]);
       }
-    }, budget);
+    }, { ...budget, warmup: 0 });
     log(`    rows: ${JSON.stringify(Object.fromEntries(rowCounts))}`);
     if (options.explain) await explainSnapshot(readers, store, timer, log);
     const statements = [...perStatement].map(([name, ms]) => ({ name, medianMs: percentile(ms, 50) }));
@@ -124,10 +130,27 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
         return 0;
       },
     };
-    const reconciler = new Reconciler({ store, provisioner, clock, systemUserId: SYSTEM_USER, maxDbConnections: 10 });
+    // The same store, with its loadSnapshot timed inside the cycle.
+    const snapshotInCycleMs: number[] = [];
+    const timedStore: Store = new Proxy(store, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property !== "loadSnapshot" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          const started = performance.now();
+          try {
+            return await (value as (...inner: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            snapshotInCycleMs.push(performance.now() - started);
+          }
+        };
+      },
+    });
+    const reconciler = new Reconciler({ store: timedStore, provisioner, clock, systemUserId: SYSTEM_USER, maxDbConnections: 10 });
     // The first cycles record the hard-limited presets' status; from then on the cycle is steady.
     await reconciler.reconcileOnce();
     provisionerCalls = 0;
+    snapshotInCycleMs.length = 0;
     let errors = 0;
     let lastCycleTexts: string[] = [];
     const cycleMs = await repeat(async () => {
@@ -136,6 +159,7 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
       errors += stats.errors;
       lastCycleTexts = timer.statements.map((statement) => statement.text);
     }, budget);
+    const cycleWithoutSnapshotMs = cycleMs.map((total, index) => total - (snapshotInCycleMs[index] ?? 0));
     const cycle = {
       snapshotTransactions: lastCycleTexts.filter((text) => text.startsWith("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")).length,
       writes: lastCycleTexts.filter((text) => /^\s*(INSERT|UPDATE|DELETE)\b/i.test(text)).length,
@@ -156,7 +180,7 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
     }
 
     const concurrent = await concurrentClaims(database.url, options);
-    return { shape: database.shape, seedSeconds: database.seedSeconds, floorMs, snapshotMs, statements, cycleMs, cycle, loneClaimMs, concurrent };
+    return { shape: database.shape, seedSeconds: database.seedSeconds, floorMs, snapshotMs, statements, cycleMs, cycleWithoutSnapshotMs, cycle, loneClaimMs, concurrent };
   } finally {
     await readers.end();
     await database.drop();
@@ -164,8 +188,9 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
 }
 
 /**
- * `claimers` workers share `claims` claims of 64 presets (10 ready prebuilds each, so 640 claims
- * take every one of them) through one pool, as many web requests of one replica would.
+ * `claimers` workers share `concurrentClaims` claims of 64 presets (10 ready prebuilds each, so
+ * 640 claims take every one of them) through one pool, as many web requests of one replica would;
+ * `rounds` times, each round on presets of its own, after an untimed warm-up round.
  */
 async function concurrentClaims(url: string, options: SizeOptions): Promise<SizeResult["concurrent"]> {
   options.log(`  ${options.concurrentClaims} claims by ${options.claimers} concurrent claimers, pool max ${options.claimPool}`);
@@ -188,34 +213,57 @@ async function concurrentClaims(url: string, options: SizeOptions): Promise<Size
     for (const client of warm) client.release();
     poolWaitMs.length = 0;
     const hotPresets = Math.ceil(options.concurrentClaims / 10);
-    const latencyMs: number[] = [];
-    const won: string[] = [];
-    let unavailable = 0;
-    let next = 0;
-    const started = performance.now();
+    // An untimed round first, on other presets: the claim path of node-postgres and of this
+    // process is then compiled and warm, as in a server that has been up for a while.
+    let warmup = 0;
     await Promise.all(
       Array.from({ length: options.claimers }, async () => {
-        while (next < options.concurrentClaims) {
-          const job = next;
-          next += 1;
-          const begin = performance.now();
-          const claimed = await store.claim({
-            presetId: presetId((job % hotPresets) + 1),
-            claimant: { userId: `claimer-${job}`, workspaceName: `claimed-${job}` },
+        while (warmup < options.claimers * 4) {
+          const job = warmup;
+          warmup += 1;
+          await store.claim({
+            presetId: presetId(1 + (job % options.claimers)),
+            claimant: { userId: `warmup-${job}`, workspaceName: `warmup-${job}` },
             lifecycle: LIFECYCLE,
             now: NOW,
           });
-          latencyMs.push(performance.now() - begin);
-          if (claimed === null) unavailable += 1;
-          else won.push(claimed.workspaceId);
         }
       }),
     );
-    const wallMs = performance.now() - started;
+    poolWaitMs.length = 0;
+    const latencyMs: number[] = [];
+    const won: string[] = [];
+    let unavailable = 0;
+    let wallMs = 0;
+    // Each round takes every prebuild of its own hot presets; the percentiles pool every round.
+    for (let round = 0; round < options.rounds; round += 1) {
+      const firstPreset = options.claimers + 1 + round * hotPresets;
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: options.claimers }, async () => {
+          while (next < options.concurrentClaims) {
+            const job = next;
+            next += 1;
+            const begin = performance.now();
+            const claimed = await store.claim({
+              presetId: presetId(firstPreset + (job % hotPresets)),
+              claimant: { userId: `claimer-${round}-${job}`, workspaceName: `claimed-${job}` },
+              lifecycle: LIFECYCLE,
+              now: NOW,
+            });
+            latencyMs.push(performance.now() - begin);
+            if (claimed === null) unavailable += 1;
+            else won.push(claimed.workspaceId);
+          }
+        }),
+      );
+      wallMs += performance.now() - started;
+    }
     const { rows } = await claimPool.query<{ count: number }>("SELECT count(*)::int AS count FROM workspaces WHERE owner_id LIKE 'claimer-%'");
     return {
       claimers: options.claimers,
-      claims: options.concurrentClaims,
+      claims: options.concurrentClaims * options.rounds,
       poolSize: options.claimPool,
       latencyMs,
       poolWaitMs,

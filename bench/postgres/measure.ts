@@ -23,7 +23,8 @@ export class StatementTimer {
         const started = performance.now();
         const result = query(...args);
         if (result instanceof Promise) {
-          const values = Array.isArray(args[1]) ? (args[1] as unknown[]) : [];
+          const config = args[0] as { values?: unknown[] };
+          const values = Array.isArray(args[1]) ? (args[1] as unknown[]) : Array.isArray(config.values) ? config.values : [];
           this.statements.push({ text, values });
           const record = () => this.record(text, performance.now() - started);
           result.then(record, record);
@@ -59,12 +60,19 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank] ?? Number.NaN;
 }
 
-/** Runs `fn` `warmup` times untimed, then at least `minRuns` times and until `budgetMs` is spent; returns the durations. */
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * Runs `fn` `warmup` times untimed, then at least `minRuns` times and until `budgetMs` is spent;
+ * returns the durations. With `node --expose-gc` (npm run bench:pg), a full collection runs before
+ * each timed call, so that a call does not pay for the garbage of the one before it.
+ */
 export async function repeat(fn: () => Promise<unknown>, options: { readonly warmup: number; readonly minRuns: number; readonly maxRuns: number; readonly budgetMs: number }): Promise<number[]> {
   for (let index = 0; index < options.warmup; index += 1) await fn();
   const durations: number[] = [];
   const started = performance.now();
   while (durations.length < options.minRuns || (durations.length < options.maxRuns && performance.now() - started < options.budgetMs)) {
+    collectGarbage?.();
     const begin = performance.now();
     await fn();
     durations.push(performance.now() - begin);

@@ -22,6 +22,7 @@ export interface SizeFigures {
   readonly snapshotMs: number;
   readonly statements: readonly { readonly name: string; readonly medianMs: number }[];
   readonly cycleMs: number;
+  readonly cycleWithoutSnapshotMs: number;
   readonly cycle: SizeResult["cycle"];
   readonly loneClaimP50Ms: number;
   readonly loneClaimP99Ms: number;
@@ -50,6 +51,7 @@ export function figures(result: SizeResult): SizeFigures {
     snapshotMs: percentile(result.snapshotMs, 50),
     statements: result.statements,
     cycleMs: percentile(result.cycleMs, 50),
+    cycleWithoutSnapshotMs: percentile(result.cycleWithoutSnapshotMs ?? [], 50),
     cycle: result.cycle,
     loneClaimP50Ms: percentile(result.loneClaimMs, 50),
     loneClaimP99Ms: percentile(result.loneClaimMs, 99),
@@ -86,6 +88,7 @@ function figureRows(sizes: readonly SizeFigures[]): string[][] {
     ...statementNames.map((name) => row(`  ${name}`, (size) => size.statements.find((statement) => statement.name === name)?.medianMs ?? Number.NaN)),
     row("`loadSnapshot()` ÷ floor", (size) => size.snapshotMs / size.floorMs, times),
     row("steady-state `reconcileOnce()`", (size) => size.cycleMs),
+    row("  of which not in `loadSnapshot()` (planCycle, pause, memberships, lock)", (size) => size.cycleWithoutSnapshotMs),
     row("a lone claim, p50", (size) => size.loneClaimP50Ms),
     row("a lone claim, p99", (size) => size.loneClaimP99Ms),
     row("concurrent claims, p50", (size) => size.concurrentP50Ms),
@@ -189,7 +192,7 @@ export function renderSection(report: PgReport, before: PgReport | null): string
     `- **floor**: \`SELECT id, preset_id, created_at, ready FROM workspaces WHERE owner_id = $1\` and \`SELECT * FROM presets\`, on one connection.`,
     "- **loadSnapshot**, its statements (times measured in node-postgres, rows parsed included), and a **steady-state `reconcileOnce()`** with a provisioner that does nothing, after one warm-up cycle.",
     `- **a lone claim**: \`store.claim\` of one preset after another, one at a time (${first === undefined ? "" : count(report.sizes[0]?.loneClaimMs.length ?? 0)} claims).`,
-    `- **concurrent claims**: ${first?.claimers ?? 32} claimers share ${first?.claims ?? 640} claims of ${Math.ceil((first?.claims ?? 640) / 10)} presets (exactly their ${first?.claims ?? 640} prebuilds) through one \`pg.Pool\` of max ${first?.poolSize ?? 10}, as the web requests of one replica would; a claim's time includes its wait for a connection.`,
+    `- **concurrent claims**: ${first?.claimers ?? 32} claimers share 640 claims of 64 presets (exactly their 640 prebuilds) through one \`pg.Pool\` of max ${first?.poolSize ?? 10}, as the web requests of one replica would, after an untimed warm-up round; three such rounds on presets of their own (${first?.claims ?? 1920} claims), percentiles over all of them. A claim's time includes its wait for a connection.`,
     "",
     table(["figure (median unless a percentile is named)", ...sizes.map((size) => `${count(size.presets)} presets`), "growth"], figureRows(sizes)),
     "",
@@ -199,11 +202,12 @@ export function renderSection(report: PgReport, before: PgReport | null): string
     const old = before.sizes.map(figures);
     lines.push(
       "",
-      `### Before: the store of ${before.command}`,
+      "### Before: the store of 0.1",
       "",
-      "The same benchmark on the store as it was before this section's work (schema 001 only: a correlated `json_agg` of",
-      "schedules per preset, window functions over every create for backoff and the hard limit, five",
-      "round trips per claim), kept in bench/postgres/baseline.json:",
+      "The same benchmark on the store as it was before the work on issue 9 (schema 001 only: a correlated `json_agg` of",
+      "schedules per preset, window functions over every create for backoff and the hard limit, three statements and five",
+      "round trips per claim, each planned anew; one round of 640 concurrent claims, no warm-up round, no collection",
+      `between timed calls), measured on ${before.machine.cores} cores with PostgreSQL ${before.postgres} and kept in bench/postgres/baseline.json:`,
       "",
       table(["figure (median unless a percentile is named)", ...old.map((size) => `${count(size.presets)} presets`), "growth"], figureRows(old)),
     );
@@ -218,4 +222,12 @@ export function withSection(document: string, section: string): string {
   const end = document.indexOf(SECTION_END);
   if (begin >= 0 && end > begin) return `${document.slice(0, begin)}${section}${document.slice(end + SECTION_END.length)}`;
   return `${document.trimEnd()}\n\n${section}\n`;
+}
+
+/** `rendered` (a new docs/benchmarks.md) with the bench:pg section of `previous` appended, when it had one. */
+export function keepPostgresSection(previous: string, rendered: string): string {
+  const begin = previous.indexOf(SECTION_BEGIN);
+  const end = previous.indexOf(SECTION_END);
+  if (begin < 0 || end < begin) return rendered;
+  return withSection(rendered, previous.slice(begin, end + SECTION_END.length));
 }

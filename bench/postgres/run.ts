@@ -53,10 +53,11 @@ for (const presets of sizes) {
     await measureSize({
       presets,
       serverUrl,
-      runs: quick ? 3 : 5,
+      runs: quick ? 3 : 9,
       loneClaims: quick ? 50 : 200,
       claimers: 32,
       concurrentClaims: quick ? 320 : 640,
+      rounds: quick ? 1 : 3,
       claimPool,
       explain: process.argv.includes("--explain"),
       log,

@@ -82,6 +82,26 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
 }
 
 /**
+ * Settles as `promise` does, or rejects with `message` once `ms` have passed (0: never). For waits
+ * on the network that no server-side timeout covers, such as a lost connection that never answers.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  if (ms <= 0) return promise;
+  promise.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * A checked-out client, released exactly once. While it is checked out it listens for `"error"`
  * (a connection that dies while checked out emits it, and an unheard `"error"` ends the process)
  * and for `"end"`, and reports the first failure to `onFailure`.

@@ -16,7 +16,7 @@ import type { Pool, PoolClient } from "pg";
 import type { PortCallContext } from "../../ports/call.js";
 import type { ReconciliationLease } from "../../ports/store.js";
 import { text } from "./arguments.js";
-import { abortReason, Checkout, checkOut, untilAborted } from "./connection.js";
+import { abortReason, Checkout, checkOut, untilAborted, within } from "./connection.js";
 import { messageOf, PostgresArgumentError, StaleFencingTokenError } from "./errors.js";
 
 /** The parts of a bigint advisory key as pg_locks shows them, and as the fence's int4 pair. */
@@ -124,6 +124,7 @@ export class LockHolding {
     const checkout = new Checkout(client, (error) => holding?.lose(error));
     const onAbort = () => checkout.release(abortReason(signal as AbortSignal));
     signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted === true) onAbort();
     const key = lockKey(settings.lockKey);
     try {
       const row = await untilAborted(
@@ -166,22 +167,14 @@ export class LockHolding {
   /** One round trip on the holding session: does it still hold the lock? */
   private async confirm(context: PortCallContext | undefined): Promise<void> {
     if (this.lost.signal.aborted) throw this.lost.signal.reason;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const deadline =
-        this.settings.statementTimeoutMs > 0
-          ? new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`the lock could not be confirmed within ${this.settings.statementTimeoutMs} ms`)), this.settings.statementTimeoutMs);
-            })
-          : null;
       const query = this.checkout.client.query<{ held: boolean }>(CONFIRM, [this.key.classid, this.key.objid]);
-      const { rows } = await untilAborted(deadline === null ? query : Promise.race([query, deadline]), context?.signal);
-      if (rows[0]?.held !== true) throw new Error("this session no longer holds the reconciliation lock");
+      const timeout = this.settings.statementTimeoutMs;
+      const { rows } = await untilAborted(within(query, timeout, `no answer within ${timeout} ms`), context?.signal);
+      if (rows[0]?.held !== true) throw new Error("this session no longer holds it");
     } catch (error) {
       this.lose(this.lost.signal.aborted ? this.lost.signal.reason : new Error(`the reconciliation lock could not be confirmed: ${messageOf(error)}`, { cause: error }));
       throw this.lost.signal.reason;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -197,7 +190,8 @@ export class LockHolding {
       return;
     }
     try {
-      await this.checkout.client.query(UNLOCK, [this.key.key]);
+      // Bounded: a connection that stopped answering must not keep the call from settling.
+      await within(this.checkout.client.query(UNLOCK, [this.key.key]), this.settings.statementTimeoutMs, "no answer to the unlock");
     } catch {
       // Closing the connection below releases the lock all the same.
     }
@@ -208,7 +202,13 @@ export class LockHolding {
 /** A client that can run one statement, as node-postgres' `Client` and `PoolClient` can. */
 export interface FencingClient {
   /** Runs a parameterised statement. */
-  query(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
+  query(
+    text: string,
+    values: unknown[],
+  ): Promise<{
+    /** The rows the statement returned. */
+    rows: unknown[];
+  }>;
 }
 
 /**

@@ -227,6 +227,8 @@ export class PostgresStore implements Store {
     const { client } = checkout;
     const onAbort = () => checkout.release(abortReason(signal as AbortSignal));
     signal?.addEventListener("abort", onAbort, { once: true });
+    // Aborted between the checkout and the line above: close now, before anything runs on it.
+    if (signal?.aborted === true) onAbort();
     const fencingToken = context !== undefined && "fencingToken" in context ? context.fencingToken : null;
     try {
       return await untilAborted(
@@ -260,9 +262,11 @@ export class PostgresStore implements Store {
     // closes, which releases the lock at once; the call settles without waiting for `work`.
     const onAbort = () => holding.lose(abortReason(signal as AbortSignal));
     signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted === true) onAbort();
     try {
       const value = await untilAborted(
         (async () => {
+          if (signal?.aborted === true) throw abortReason(signal);
           const result = await work(holding.lease);
           if (holding.lostBecause !== null) throw new ReconciliationLockLostError(holding.lostBecause);
           return result;
@@ -271,8 +275,9 @@ export class PostgresStore implements Store {
       );
       return { acquired: true, value };
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      // Still listening: an abort during the release closes the connection, which ends the unlock.
       await holding.release();
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
