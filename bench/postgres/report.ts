@@ -78,8 +78,11 @@ const count = (value: number): string => value.toLocaleString("en-US");
 function figureRows(sizes: readonly SizeFigures[]): string[][] {
   const first = sizes[0];
   const last = sizes.at(-1);
-  const growth = (pick: (size: SizeFigures) => number): string =>
-    first === undefined || last === undefined || sizes.length < 2 ? "" : times(pick(last) / pick(first));
+  const growth = (pick: (size: SizeFigures) => number): string => {
+    if (first === undefined || last === undefined || sizes.length < 2) return "";
+    const value = pick(last) / pick(first);
+    return Number.isFinite(value) ? times(value) : "—";
+  };
   const row = (name: string, pick: (size: SizeFigures) => number, render: (value: number) => string = ms): string[] => [name, ...sizes.map((size) => render(pick(size))), growth(pick)];
   const statementNames = [...new Set(sizes.flatMap((size) => size.statements.map((statement) => statement.name)))];
   return [
@@ -145,6 +148,11 @@ export function targets(sizes: readonly SizeFigures[]): { readonly pass: boolean
   return rows;
 }
 
+/** Markdown drops leading spaces: a part of the figure above is marked with an arrow instead. */
+function markdownRows(rows: readonly (readonly string[])[]): string[][] {
+  return rows.map(([name = "", ...cells]) => [name.startsWith("  ") ? `↳ ${name.trim()}` : name, ...cells]);
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map((cell, index) => (index === 0 ? "---" : "---:"))), ...rows.map(line)].join("\n");
@@ -194,7 +202,7 @@ export function renderSection(report: PgReport, before: PgReport | null): string
     `- **a lone claim**: \`store.claim\` of one preset after another, one at a time (${first === undefined ? "" : count(report.sizes[0]?.loneClaimMs.length ?? 0)} claims).`,
     `- **concurrent claims**: ${first?.claimers ?? 32} claimers share 640 claims of 64 presets (exactly their 640 prebuilds) through one \`pg.Pool\` of max ${first?.poolSize ?? 10}, as the web requests of one replica would, after an untimed warm-up round; three such rounds on presets of their own (${first?.claims ?? 1920} claims), percentiles over all of them. A claim's time includes its wait for a connection.`,
     "",
-    table(["figure (median unless a percentile is named)", ...sizes.map((size) => `${count(size.presets)} presets`), "growth"], figureRows(sizes)),
+    table(["figure (median unless a percentile is named)", ...sizes.map((size) => `${count(size.presets)} presets`), "growth"], markdownRows(figureRows(sizes))),
     "",
     table(["result", "target", "goal", "measured"], targets(sizes).map((target) => [target.pass ? "PASS" : "MISS", target.name, target.goal, target.measured])),
   ];
@@ -209,7 +217,7 @@ export function renderSection(report: PgReport, before: PgReport | null): string
       "round trips per claim, each planned anew; one round of 640 concurrent claims, no warm-up round, no collection",
       `between timed calls), measured on ${before.machine.cores} cores with PostgreSQL ${before.postgres} and kept in bench/postgres/baseline.json:`,
       "",
-      table(["figure (median unless a percentile is named)", ...old.map((size) => `${count(size.presets)} presets`), "growth"], figureRows(old)),
+      table(["figure (median unless a percentile is named)", ...old.map((size) => `${count(size.presets)} presets`), "growth"], markdownRows(figureRows(old))),
     );
   }
   lines.push("", SECTION_END);

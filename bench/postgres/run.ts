@@ -65,7 +65,8 @@ for (const presets of sizes) {
   );
 }
 info.loadAtEnd = loadavg()[0] ?? 0;
-const command = `npm run bench:pg${process.argv.length > 2 ? ` -- ${process.argv.slice(2).filter((argument) => argument !== "--markdown" && argument !== "--save-baseline").join(" ")}` : ""}`.trimEnd();
+const shownArguments = process.argv.slice(2).filter((argument) => argument !== "--markdown" && argument !== "--save-baseline");
+const command = `npm run bench:pg${shownArguments.length > 0 ? ` -- ${shownArguments.join(" ")}` : ""}`;
 const report: PgReport = { machine: info, postgres, command, durationS: (performance.now() - started) / 1000, sizes: results };
 console.log(`\n${renderText(report)}`);
 

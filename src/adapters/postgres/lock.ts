@@ -103,6 +103,8 @@ export interface LockSettings {
 export class LockHolding {
   private readonly lost = new AbortController();
   private readonly key: LockKey;
+  /** Set by `release()`: what the closed connection reports afterwards ends no lease. */
+  private ended = false;
   readonly lease: ReconciliationLease;
 
   private constructor(
@@ -160,7 +162,7 @@ export class LockHolding {
 
   /** Aborts the lease and closes the connection, which releases the lock. */
   lose(reason: unknown): void {
-    if (!this.lost.signal.aborted) this.lost.abort(reason);
+    if (!this.ended && !this.lost.signal.aborted) this.lost.abort(reason);
     this.checkout.release(reason);
   }
 
@@ -185,6 +187,7 @@ export class LockHolding {
    * late write of an earlier holding can never pass as a later one's.
    */
   async release(): Promise<void> {
+    this.ended = true;
     if (this.lost.signal.aborted || this.checkout.released) {
       this.checkout.release(this.lost.signal.reason ?? new Error("released"));
       return;
