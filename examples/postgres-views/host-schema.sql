@@ -52,6 +52,7 @@ CREATE TABLE forge.presets (
   invalidated_at timestamptz,
   schedule_timezone text NOT NULL DEFAULT '',
   prebuild_status text NOT NULL DEFAULT 'normal',
+  prebuild_failed_configuration text,             -- the configuration that failed validation
   prebuilds_paused boolean NOT NULL DEFAULT false
 );
 
@@ -69,6 +70,8 @@ CREATE TABLE forge.preset_schedules (
   instances integer NOT NULL
 );
 
+CREATE INDEX preset_schedules_preset ON forge.preset_schedules (preset_id);
+
 CREATE TABLE forge.workspaces (
   id text PRIMARY KEY,
   preset_id text REFERENCES forge.presets (id),
@@ -83,6 +86,8 @@ CREATE TABLE forge.workspaces (
 );
 
 CREATE INDEX workspaces_owner_preset ON forge.workspaces (owner_id, preset_id) WHERE deleted_at IS NULL;
+-- Every workspace of a preset, deleted ones too (the latest creates of a preset in backoff).
+CREATE INDEX workspaces_preset ON forge.workspaces (preset_id);
 
 CREATE TABLE forge.workspace_agents (
   id bigserial PRIMARY KEY,
@@ -113,6 +118,18 @@ CREATE TABLE forge.workspace_builds (
 );
 
 CREATE INDEX workspace_builds_latest ON forge.workspace_builds (workspace_id, created_at DESC, id DESC);
+-- From a failed job to its build: the presets that can be in backoff or at the hard limit. The
+-- predicate is exactly the status expression of the prebuilds.workspace_builds view compared with
+-- 'failed', which is what lets the planner use this index through the view.
+CREATE INDEX workspace_builds_job ON forge.workspace_builds (job_id);
+CREATE INDEX jobs_failed ON forge.jobs (id)
+  WHERE (CASE
+           WHEN canceled_at IS NOT NULL THEN 'canceled'
+           WHEN completed_at IS NOT NULL AND error IS NOT NULL THEN 'failed'
+           WHEN completed_at IS NOT NULL THEN 'succeeded'
+           WHEN started_at IS NOT NULL THEN 'running'
+           ELSE 'pending'
+         END) = 'failed';
 
 CREATE TABLE forge.settings (
   key text PRIMARY KEY,

@@ -5,8 +5,8 @@
 
 CREATE SCHEMA prebuilds;
 
--- Read: presets, their flags and parameters. Written: prebuild_status (a plain column, so
--- PostgreSQL updates the view by itself).
+-- Read: presets, their flags and parameters. Written: prebuild_status and
+-- failed_configuration_key (plain columns, so PostgreSQL updates the view by itself).
 CREATE VIEW prebuilds.presets AS
 SELECT p.id,
        p.version_id AS template_version_id,
@@ -17,6 +17,7 @@ SELECT p.id,
        NULLIF(p.schedule_timezone, '') AS timezone,
        COALESCE((SELECT jsonb_object_agg(pp.name, pp.value) FROM forge.preset_parameters pp WHERE pp.preset_id = p.id), '{}'::jsonb) AS parameters,
        p.prebuild_status,
+       p.prebuild_failed_configuration AS failed_configuration_key,
        p.prebuilds_paused AS reconciliation_paused
 FROM forge.presets p;
 
@@ -142,3 +143,14 @@ FOR EACH ROW EXECUTE FUNCTION prebuilds.insert_group_member();
 CREATE VIEW prebuilds.prebuilds_settings AS
 SELECT true AS singleton,
        COALESCE((SELECT (s.value ->> 'reconciliation_paused')::boolean FROM forge.settings s WHERE s.key = 'prebuilds'), false) AS reconciliation_paused;
+
+-- Claim events: Forge has nothing like them, so they are a table of the store's own, in the
+-- views' schema (the DDL of migration 004_claim_events).
+CREATE TABLE prebuilds.claim_events (
+  id bigserial PRIMARY KEY,
+  preset_id text NOT NULL,
+  at timestamptz NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('claimed', 'missed'))
+);
+
+CREATE INDEX claim_events_at ON prebuilds.claim_events (at);

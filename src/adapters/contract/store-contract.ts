@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import type { Preset } from "../../core/types.js";
-import type { PauseState, Store } from "../../ports/store.js";
+import type { ClaimEvent, Preset, RecordedPresetStatus } from "../../core/types.js";
+import type { PauseState, ReconciliationLease, Store } from "../../ports/store.js";
 
 /** A preset to seed, with its parameter values. Each seeded preset gets a template of its own. */
 export interface ContractPreset extends Preset {
@@ -101,6 +101,14 @@ const OPEN_LIFECYCLE = { autostartSchedule: null, ttlMs: null, dormantAt: null, 
 export interface StoreContractOptions {
   /** Check `loadBuildTotals` (the store must implement it). Default false. */
   readonly buildTotals?: boolean;
+}
+
+function byInstant(events: readonly ClaimEvent[]): ClaimEvent[] {
+  return [...events].sort((left, right) => left.at.getTime() - right.at.getTime() || (left.outcome < right.outcome ? -1 : 1));
+}
+
+function byPreset(statuses: readonly RecordedPresetStatus[]): RecordedPresetStatus[] {
+  return [...statuses].sort((left, right) => (left.presetId < right.presetId ? -1 : 1));
 }
 
 /**
@@ -221,6 +229,30 @@ export function runStoreContract(makeStore: (settings: StoreContractSettings) =>
         await store.setPresetStatus({ presetId: "a", status: "normal", configurationKey: null });
         assert.deepEqual([...(await store.loadSnapshot()).recordedStatuses], []);
       });
+
+      test("reports every recorded status that is not normal, a validation failure with its configuration key", async ({ store, addPreset }) => {
+        for (const id of ["a", "b", "c"]) await addPreset(preset(id));
+        await store.setPresetStatus({ presetId: "a", status: "validationFailed", configurationKey: "version-a/key-1" });
+        await store.setPresetStatus({ presetId: "b", status: "hardLimited", configurationKey: null });
+        assert.deepEqual(byPreset((await store.loadSnapshot()).recordedStatuses), [
+          { presetId: "a", status: "validationFailed", configurationKey: "version-a/key-1" },
+          { presetId: "b", status: "hardLimited", configurationKey: null },
+        ]);
+        await store.setPresetStatus({ presetId: "a", status: "validationFailed", configurationKey: "version-a/key-2" });
+        await store.setPresetStatus({ presetId: "b", status: "normal", configurationKey: null });
+        assert.deepEqual(byPreset((await store.loadSnapshot()).recordedStatuses), [{ presetId: "a", status: "validationFailed", configurationKey: "version-a/key-2" }]);
+      });
+
+      test("reads the claim events of the last 120 minutes: older ones are left out, one from a clock a little ahead is in", async ({ store, addPreset }) => {
+        await addPreset(preset("p"));
+        for (const at of [ago(121 * MINUTE), ago(120 * MINUTE), ago(119 * MINUTE), ago(-MINUTE)]) {
+          assert.equal(await store.claim({ presetId: "p", claimant: claimant("nobody"), lifecycle: OPEN_LIFECYCLE, now: at }), null);
+        }
+        assert.deepEqual(byInstant((await store.loadSnapshot()).claimEvents), [
+          { presetId: "p", at: ago(119 * MINUTE), outcome: "missed" },
+          { presetId: "p", at: ago(-MINUTE), outcome: "missed" },
+        ]);
+      });
     });
 
     runner.describe("withReconciliationLock", () => {
@@ -242,6 +274,48 @@ export function runStoreContract(makeStore: (settings: StoreContractSettings) =>
       test("releases the lock when the work throws", async ({ store }) => {
         await assert.rejects(store.withReconciliationLock(async () => Promise.reject(new Error("boom"))), /boom/);
         assert.deepEqual(await store.withReconciliationLock(async () => "again"), { acquired: true, value: "again" });
+      });
+
+      test("hands the work a lease that holds: confirm resolves, the signal stays unaborted, the token is a string or null", async ({ store }) => {
+        let seen: ReconciliationLease | null = null;
+        const outcome = await store.withReconciliationLock(async (lease) => {
+          seen = lease;
+          await lease.confirm();
+          await lease.confirm({ signal: new AbortController().signal });
+          return lease.signal.aborted;
+        });
+        assert.deepEqual(outcome, { acquired: true, value: false });
+        const token = (seen as ReconciliationLease | null)?.fencingToken;
+        assert.ok(token === null || (typeof token === "string" && token.length > 0), `fencingToken is null or a non-empty string, got ${String(token)}`);
+      });
+
+      test("gives each holding its own fencing token", async ({ store }) => {
+        const first = await store.withReconciliationLock(async (lease) => lease.fencingToken);
+        const second = await store.withReconciliationLock(async (lease) => lease.fencingToken);
+        assert.ok(first.acquired && second.acquired);
+        if (first.value !== null || second.value !== null) assert.notEqual(first.value, second.value);
+      });
+
+      test("settles when the caller's signal aborts although the work never does, and frees the lock", async ({ store }) => {
+        const controller = new AbortController();
+        let leaseSignal: AbortSignal | null = null;
+        const pending = store.withReconciliationLock(
+          (lease) => {
+            leaseSignal = lease.signal;
+            setTimeout(() => controller.abort(new Error("the cycle's deadline passed")), 10);
+            return new Promise<never>(() => {});
+          },
+          { signal: controller.signal },
+        );
+        await assert.rejects(pending, /the cycle's deadline passed/);
+        assert.equal((leaseSignal as AbortSignal | null)?.aborted, true);
+        // The lock is free again; a store whose lock is released asynchronously gets a moment for it.
+        let outcome = await store.withReconciliationLock(async () => "after");
+        for (let attempt = 0; !outcome.acquired && attempt < 100; attempt += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          outcome = await store.withReconciliationLock(async () => "after");
+        }
+        assert.deepEqual(outcome, { acquired: true, value: "after" });
       });
     });
 
@@ -270,6 +344,41 @@ export function runStoreContract(makeStore: (settings: StoreContractSettings) =>
         await addPrebuild({ id: "old-version", presetId: "outdated", createdAt: ago(10 * MINUTE), ready: true });
         assert.equal(await store.claim({ presetId: "invalidated", claimant: claimant("a"), lifecycle: OPEN_LIFECYCLE, now: NOW }), null);
         assert.equal(await store.claim({ presetId: "outdated", claimant: claimant("b"), lifecycle: OPEN_LIFECYCLE, now: NOW }), null);
+      });
+
+      test("records a claim event with each claim, and a miss when the preset has nothing claimable", async ({ store, addPreset, addPrebuild }) => {
+        await addPreset(preset("p"));
+        await addPreset(preset("untouched"));
+        await addPrebuild({ id: "ws-1", presetId: "p", createdAt: ago(30 * MINUTE), ready: true });
+        assert.equal((await store.claim({ presetId: "p", claimant: claimant("alice"), lifecycle: OPEN_LIFECYCLE, now: ago(5 * MINUTE) }))?.workspaceId, "ws-1");
+        assert.equal(await store.claim({ presetId: "p", claimant: claimant("bob"), lifecycle: OPEN_LIFECYCLE, now: ago(MINUTE) }), null);
+        assert.equal(await store.claim({ presetId: "no-such-preset", claimant: claimant("carol"), lifecycle: OPEN_LIFECYCLE, now: NOW }), null);
+        assert.deepEqual(byInstant((await store.loadSnapshot()).claimEvents), [
+          { presetId: "p", at: ago(5 * MINUTE), outcome: "claimed" },
+          { presetId: "p", at: ago(MINUTE), outcome: "missed" },
+        ]);
+      });
+
+      test("records one claimed event per prebuild handed out under concurrency, and a miss for every other claim", async ({ store, addPreset, addPrebuild }) => {
+        await addPreset(preset("p"));
+        for (let index = 0; index < 3; index += 1) await addPrebuild({ id: `ws-${index}`, presetId: "p", createdAt: ago((index + 1) * MINUTE), ready: true });
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, index) => store.claim({ presetId: "p", claimant: claimant(`user-${index}`), lifecycle: OPEN_LIFECYCLE, now: NOW })),
+        );
+        const outcomes = (await store.loadSnapshot()).claimEvents.map((event) => event.outcome).sort();
+        assert.equal(results.filter((result) => result !== null).length, 3);
+        assert.deepEqual(outcomes, ["claimed", "claimed", "claimed", "missed", "missed", "missed", "missed", "missed"]);
+      });
+
+      test("keeps every claim event younger than 120 minutes however many claims prune old ones", async ({ store, addPreset }) => {
+        await addPreset(preset("p"));
+        await store.claim({ presetId: "p", claimant: claimant("early"), lifecycle: OPEN_LIFECYCLE, now: ago(119 * MINUTE) });
+        for (let index = 0; index < 10; index += 1) {
+          await store.claim({ presetId: "p", claimant: claimant(`late-${index}`), lifecycle: OPEN_LIFECYCLE, now: NOW });
+        }
+        const events = byInstant((await store.loadSnapshot()).claimEvents);
+        assert.equal(events.length, 11);
+        assert.deepEqual(events[0], { presetId: "p", at: ago(119 * MINUTE), outcome: "missed" });
       });
 
       test("hands each prebuild to exactly one of many concurrent claims", async ({ store, addPreset, addPrebuild }) => {

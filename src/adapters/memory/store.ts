@@ -8,7 +8,7 @@ import { isPresetActive } from "../../core/state.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
 import type { LifecycleSettings } from "../../core/lifecycle.js";
 import type { PortCallContext } from "../../ports/call.js";
-import type { BackoffRow, ClaimEvent, Clock, InProgressRow, RecordedPresetStatus, RunningPrebuild } from "../../core/types.js";
+import type { BackoffRow, ClaimEvent, Clock, InProgressRow, Preset, RecordedPresetStatus, RunningPrebuild } from "../../core/types.js";
 import type {
   ClaimedWorkspace,
   LockOutcome,
@@ -216,7 +216,7 @@ export class InMemoryStore implements Store {
 
   async withReconciliationLock<T>(work: (lease: ReconciliationLease) => Promise<T>, context?: PortCallContext): Promise<LockOutcome<T>> {
     const signal = context?.signal;
-    if (signal?.aborted === true) throw signal.reason;
+    signal?.throwIfAborted();
     if (this.lockHolder !== null) return { acquired: false };
     const holder = new AbortController();
     this.lockHolder = holder;
@@ -228,16 +228,23 @@ export class InMemoryStore implements Store {
         if (holder.signal.aborted) throw holder.signal.reason;
       },
     };
-    // The caller gives up when its signal aborts: the lock is released then, even if `work` never settles.
-    let onAbort = () => {};
-    const abandoned = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal?.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
     try {
-      return { acquired: true, value: await Promise.race([work(lease), abandoned]) };
+      const running = work(lease);
+      if (signal === undefined) return { acquired: true, value: await running };
+      // The caller gave up (a deadline, a stop): end the lease and settle without waiting for the work.
+      running.catch(() => undefined);
+      return await new Promise<LockOutcome<T>>((resolve, reject) => {
+        const onAbort = () => {
+          holder.abort(signal.reason);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        running.then(
+          (value) => resolve({ acquired: true, value }),
+          (error: unknown) => reject(error),
+        ).finally(() => signal.removeEventListener("abort", onAbort));
+      });
     } finally {
-      signal?.removeEventListener("abort", onAbort);
       if (this.lockHolder === holder) this.lockHolder = null;
     }
   }
@@ -384,7 +391,9 @@ export class InMemoryStore implements Store {
     if (preset === undefined) return null;
     const claimed = this.claimNow(preset, request);
     this.claimEventRows.push({ presetId: preset.id, at: request.now, outcome: claimed === null ? "missed" : "claimed" });
-    this.pruneClaimEvents(request.now.getTime());
+    // By the store's clock, which the snapshot's window uses: a claim from a replica whose clock
+    // runs ahead must not prune events the snapshot still reads.
+    this.pruneClaimEvents(this.clock.now().getTime());
     return claimed;
   }
 

@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Clock, Preset, Provisioner } from "../../../src/index.js";
-import { migrate, PostgresStore, type PostgresStoreOptions } from "../../../src/postgres.js";
+import type { FencedCallContext } from "../../../src/index.js";
+import { assertFencingToken, migrate, PostgresStore, type PostgresStoreOptions } from "../../../src/postgres.js";
 import type { ContractPreset } from "../../../src/testing.js";
 
 /** The server .ci/run and `npm test` start; without it these tests fail loudly, never skip. */
@@ -96,31 +97,70 @@ export async function insertWorkspaceWithBuild(
 }
 
 /**
+ * Runs `work` in a transaction of its own that first proves the fencing token, when the call
+ * carries one: the way a host's provisioner sharing the store's database fences its writes.
+ */
+async function fenced<T>(pool: pg.Pool, context: FencedCallContext | undefined, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const ignore = () => {};
+  // A test may kill this connection; the failing query reports it.
+  client.on("error", ignore);
+  try {
+    await client.query("BEGIN");
+    if (context?.fencingToken != null) await assertFencingToken(client, context.fencingToken);
+    const value = await work(client);
+    await client.query("COMMIT");
+    return value;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.off("error", ignore);
+    client.release();
+  }
+}
+
+/** Stores a workspace of the preset and one build of it, on `client`. */
+async function insertOn(client: pg.PoolClient, id: string, presetId: string, ownerId: string, createdAt: Date): Promise<void> {
+  await client.query("INSERT INTO workspaces (id, preset_id, owner_id, name, created_at, ready) VALUES ($1, $2, $3, $1, $4, true)", [id, presetId, ownerId, createdAt]);
+  await client.query(
+    "INSERT INTO workspace_builds (workspace_id, transition, status, created_at, started_at, initiator_id) VALUES ($1, 'start', 'succeeded', $2, $2, $3)",
+    [id, createdAt, ownerId],
+  );
+}
+
+/**
  * A provisioner writing straight into the test schema: a create is a workspace whose start build
  * succeeded at once (ready), a delete a succeeded delete build, a cancellation one transaction.
+ * Each call is one transaction, fenced when the call carries a fencing token.
  */
 export function sqlProvisioner(pool: pg.Pool, systemUserId: string, clock: Clock): Provisioner & { readonly created: string[] } {
   const created: string[] = [];
   return {
     created,
-    async createPrebuilds(preset, count) {
-      for (let index = 0; index < count; index += 1) {
-        created.push(await insertWorkspaceWithBuild(pool, { presetId: preset.id, ownerId: systemUserId, createdAt: clock.now(), ready: true, status: "succeeded" }));
-      }
+    async createPrebuilds(preset, count, context) {
+      const ids = Array.from({ length: count }, () => {
+        sequence += 1;
+        return `ws-${process.pid}-${sequence}`;
+      });
+      await fenced(pool, context, async (client) => {
+        for (const id of ids) await insertOn(client, id, preset.id, systemUserId, clock.now());
+      });
+      created.push(...ids);
     },
-    async deletePrebuild(workspaceId) {
-      // Only while it is still a prebuild: a claim may have taken it since the snapshot.
-      const { rowCount } = await pool.query("UPDATE workspaces SET deleted = true WHERE id = $1 AND owner_id = $2 AND NOT deleted", [workspaceId, systemUserId]);
-      if (rowCount !== 1) throw new Error(`workspace ${workspaceId} is no longer a prebuild`);
-      await pool.query(
-        "INSERT INTO workspace_builds (workspace_id, transition, status, created_at, started_at, initiator_id) VALUES ($1, 'delete', 'succeeded', $2, $2, $3)",
-        [workspaceId, clock.now(), systemUserId],
-      );
+    async deletePrebuild(workspaceId, context) {
+      await fenced(pool, context, async (client) => {
+        // Only while it is still a prebuild: a claim may have taken it since the snapshot.
+        const { rowCount } = await client.query("UPDATE workspaces SET deleted = true WHERE id = $1 AND owner_id = $2 AND NOT deleted", [workspaceId, systemUserId]);
+        if (rowCount !== 1) throw new Error(`workspace ${workspaceId} is no longer a prebuild`);
+        await client.query(
+          "INSERT INTO workspace_builds (workspace_id, transition, status, created_at, started_at, initiator_id) VALUES ($1, 'delete', 'succeeded', $2, $2, $3)",
+          [workspaceId, clock.now(), systemUserId],
+        );
+      });
     },
-    async cancelPendingAndOrphanDelete(presetId) {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
+    async cancelPendingAndOrphanDelete(presetId, context) {
+      return fenced(pool, context, async (client) => {
         const { rows } = await client.query<{ workspace_id: string }>(
           `UPDATE workspace_builds b SET status = 'canceled' FROM workspaces w
            WHERE w.id = b.workspace_id AND w.preset_id = $1 AND b.transition = 'start' AND b.status = 'pending' AND b.started_at IS NULL AND b.initiator_id = $2
@@ -128,14 +168,8 @@ export function sqlProvisioner(pool: pg.Pool, systemUserId: string, clock: Clock
           [presetId, systemUserId],
         );
         await client.query("UPDATE workspaces SET deleted = true WHERE id = ANY($1)", [rows.map((row) => row.workspace_id)]);
-        await client.query("COMMIT");
         return rows.length;
-      } catch (error) {
-        await client.query("ROLLBACK");
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }

@@ -50,10 +50,69 @@ describe("migrate", () => {
       const [first, other] = await Promise.all([migrate(second.pool), migrate(second.pool)]);
       expect([...first, ...other]).toEqual(listMigrations().map((migration) => migration.name));
       const { rows } = await second.pool.query<{ name: string }>("SELECT name FROM prebuild_reconciler_migrations ORDER BY name");
-      expect(rows.map((row) => row.name)).toEqual(["001_initial"]);
+      expect(rows.map((row) => row.name)).toEqual(["001_initial", "002_query_indexes", "003_validation_failed", "004_claim_events"]);
     } finally {
       await second.drop();
     }
+  });
+});
+
+describe("claims", () => {
+  const lifecycle = { autostartSchedule: null, ttlMs: null, dormantAt: null, deletingAt: null } as const;
+
+  it("are one statement in one short transaction, the claim event included", async () => {
+    await insertPreset(database.pool, preset("hot"));
+    await insertWorkspaceWithBuild(database.pool, { id: "ws-hot", presetId: "hot", ownerId: SYSTEM, createdAt: NOW, ready: true, status: "succeeded" });
+    const statements: string[] = [];
+    const counted = await freshPoolOn(database);
+    counted.on("connect", (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        const text = typeof args[0] === "string" ? args[0] : (args[0] as { text: string }).text;
+        statements.push(text.trim().split(/\s+/)[0] ?? "");
+        return query(...args);
+      };
+    });
+    try {
+      const store = storeOn(counted, { systemUserId: SYSTEM });
+      await store.isPaused();
+      statements.length = 0;
+      expect((await store.claim({ presetId: "hot", claimant: { userId: "alice", workspaceName: "w" }, lifecycle, now: NOW }))?.workspaceId).toBe("ws-hot");
+      expect(await store.claim({ presetId: "hot", claimant: { userId: "bob", workspaceName: "w" }, lifecycle, now: NOW })).toBe(null);
+      expect(statements).toEqual(["BEGIN;", "WITH", "COMMIT", "BEGIN;", "WITH", "COMMIT"]);
+    } finally {
+      await counted.end();
+    }
+    const { rows } = await database.pool.query("SELECT preset_id, outcome FROM claim_events ORDER BY id");
+    expect(rows).toEqual([
+      { preset_id: "hot", outcome: "claimed" },
+      { preset_id: "hot", outcome: "missed" },
+    ]);
+  });
+
+  it("prune at most two events older than three hours each, so the table stays bounded, and never a younger one", async () => {
+    await insertPreset(database.pool, preset("p"));
+    await database.pool.query(
+      `INSERT INTO claim_events (preset_id, at, outcome)
+       SELECT 'p', $1::timestamptz - make_interval(mins => 181 + g), 'missed' FROM generate_series(1, 100) g
+       UNION ALL SELECT 'p', $1::timestamptz - make_interval(mins => 121 + g), 'claimed' FROM generate_series(1, 50) g`,
+      [NOW],
+    );
+    const store = storeOn(database.pool, { systemUserId: SYSTEM, clock: new ManualClock(NOW) });
+    for (let index = 0; index < 10; index += 1) {
+      await store.claim({ presetId: "p", claimant: { userId: `user-${index}`, workspaceName: "w" }, lifecycle, now: NOW });
+    }
+    const { rows } = await database.pool.query<{ older: number; between: number; recent: number; oldest_left: Date }>(
+      `SELECT count(*) FILTER (WHERE at < $1::timestamptz - interval '180 minutes')::int AS older,
+              count(*) FILTER (WHERE at >= $1::timestamptz - interval '180 minutes' AND at <= $1::timestamptz - interval '120 minutes')::int AS between,
+              count(*) FILTER (WHERE at > $1::timestamptz - interval '120 minutes')::int AS recent,
+              min(at) AS oldest_left
+       FROM claim_events`,
+      [NOW],
+    );
+    // The oldest twenty went, oldest first; the events between two and three hours old stay.
+    expect(rows[0]).toEqual({ older: 80, between: 50, recent: 10, oldest_left: new Date(NOW.getTime() - (181 + 80) * 60_000) });
+    expect((await store.loadSnapshot()).claimEvents).toHaveLength(10);
   });
 });
 
