@@ -172,6 +172,8 @@ export interface ExecutionOutcome {
 
 /**
  * The memory to keep after execution: creates and deletes that failed are not expected to appear.
+ * Also for a call that was abandoned (its deadline passed, the lock was lost) and rejected later:
+ * the port said it did nothing, so nothing is to be expected of it.
  *
  * @example
  * const kept = afterExecution(plan.memory, { createsNotMade: failed ? count : 0, deletesNotMade: [] });
@@ -183,7 +185,8 @@ export function afterExecution(memory: PresetMemory, outcome: ExecutionOutcome):
   const notMade = new Set(outcome.deletesNotMade);
   return {
     ...memory,
-    expectedCreates: expected === null || remaining <= 0 ? null : { ...expected, count: remaining },
+    // What was carried from older requests can only be as much as is left.
+    expectedCreates: expected === null || remaining <= 0 ? null : { ...expected, count: remaining, carried: Math.min(expected.carried, remaining) },
     expectedDeletes: memory.expectedDeletes.filter((expected) => !notMade.has(expected.workspaceId)),
   };
 }

@@ -6,7 +6,7 @@
 
 import pLimit from "p-limit";
 import { planCycle } from "../core/cycle.js";
-import { afterExecution, forgetExpectations } from "../core/memory.js";
+import { afterExecution, forgetExpectations, type ExecutionOutcome } from "../core/memory.js";
 import type { CyclePlan, PresetMemory, PresetMemoryRow, PresetPlan, PresetStatusTransition, ReconcilePolicy } from "../core/types.js";
 import { labelsOf, presetFields } from "../internal/labels.js";
 import { messageOf } from "../internal/messages.js";
@@ -221,7 +221,11 @@ class Cycle {
   private async execute(plan: CyclePlan, paused: ReadonlySet<string>, fence: () => Promise<boolean>, fencingToken: string | null): Promise<void> {
     const { store, provisioner, clock, logger, timeouts, concurrency, memory } = this.dependencies;
     const limit = pLimit(concurrency);
-    const context = { store, provisioner, clock, logger, outbox: this.outbox, scope: this.scope, timeouts, counts: this.counts, fencingToken, fence, failedValidation: this.failedValidation };
+    const retract = (presetId: string, outcome: ExecutionOutcome) => {
+      const remembered = memory.get(presetId);
+      if (remembered !== undefined) memory.set(presetId, afterExecution(remembered, outcome));
+    };
+    const context = { store, provisioner, clock, logger, outbox: this.outbox, scope: this.scope, timeouts, counts: this.counts, fencingToken, fence, failedValidation: this.failedValidation, retract };
     const remember = (presetPlan: PresetPlan, kept: PresetMemory) => {
       if (isEmptyMemory(kept)) memory.delete(presetPlan.presetId);
       else memory.set(presetPlan.presetId, kept);

@@ -34,6 +34,8 @@ export interface ExecutionContext {
   readonly fence: () => Promise<boolean>;
   /** Presets recorded as validationFailed in this cycle: the plan's status changes, made before, must not undo it. */
   readonly failedValidation: Set<string>;
+  /** An abandoned call rejected later: what it asked for is not to be expected any more. */
+  readonly retract: (presetId: string, outcome: ExecutionOutcome) => void;
 }
 
 /** Whether a failed call may still have happened: it was abandoned, not refused. */
@@ -77,7 +79,14 @@ export async function executePresetPlan(plan: PresetPlan, context: ExecutionCont
             continue;
           }
           try {
-            await callPort("provisioner.deletePrebuild", timeouts.provisionerMs, scope, (signal) => provisioner.deletePrebuild(workspaceId, { signal, fencingToken }), { workspaceId });
+            await callPort(
+              "provisioner.deletePrebuild",
+              timeouts.provisionerMs,
+              scope,
+              (signal) => provisioner.deletePrebuild(workspaceId, { signal, fencingToken }),
+              { workspaceId },
+              () => context.retract(preset.id, { createsNotMade: 0, deletesNotMade: [workspaceId] }),
+            );
             deleted += 1;
           } catch (error) {
             if (!outcomeUnknown(error)) deletesNotMade.push(workspaceId);
@@ -95,9 +104,14 @@ export async function executePresetPlan(plan: PresetPlan, context: ExecutionCont
         }
         const startedMs = clock.now().getTime();
         try {
-          await callPort("provisioner.createPrebuilds", timeouts.provisionerMs, scope, (signal) => provisioner.createPrebuilds(preset, action.count, { signal, fencingToken }), {
-            count: action.count,
-          });
+          await callPort(
+            "provisioner.createPrebuilds",
+            timeouts.provisionerMs,
+            scope,
+            (signal) => provisioner.createPrebuilds(preset, action.count, { signal, fencingToken }),
+            { count: action.count },
+            () => context.retract(preset.id, { createsNotMade: action.count, deletesNotMade: [] }),
+          );
         } catch (error) {
           if (!outcomeUnknown(error)) createsNotMade += action.count;
           outbox.metric((metrics) => metrics.incrementCounter("failed", labels, action.count));

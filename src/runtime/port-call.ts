@@ -9,6 +9,9 @@ import type { Logger } from "../ports/logger.js";
 import type { Span, SpanAttributes, Tracer } from "../ports/tracer.js";
 import { PortTimeoutError } from "./errors.js";
 
+/** The longest delay `setTimeout` honours: longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** What a port call needs from its surroundings. */
 export interface CallScope {
   /** Aborted when the surrounding work (a cycle, a claim, the reconciler) must stop. */
@@ -41,12 +44,20 @@ function whenAborted(signal: AbortSignal): { readonly promise: Promise<never>; r
  * whichever comes first; resolves or rejects with the call, or rejects with the abort reason
  * (a {@link PortTimeoutError} for the deadline) without waiting for the call any longer.
  */
-export async function callPort<T>(operation: string, timeoutMs: number, scope: CallScope, call: (signal: AbortSignal) => Promise<T> | T, attributes: SpanAttributes = {}): Promise<T> {
+export async function callPort<T>(
+  operation: string,
+  timeoutMs: number,
+  scope: CallScope,
+  call: (signal: AbortSignal) => Promise<T> | T,
+  attributes: SpanAttributes = {},
+  /** Told when a call that was abandoned rejects after all: the port says it did nothing. */
+  onLateRejection?: (error: unknown) => void,
+): Promise<T> {
   if (scope.signal.aborted) throw scope.signal.reason;
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(scope.signal.reason);
   scope.signal.addEventListener("abort", onParentAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new PortTimeoutError(operation, timeoutMs)), timeoutMs);
+  const timer = setTimeout(() => controller.abort(new PortTimeoutError(operation, timeoutMs)), Math.min(timeoutMs, MAX_TIMER_MS));
   const aborted = whenAborted(controller.signal);
   const span = startSpanSafely(scope.tracer, operation, attributes, scope.span);
   let settled = false;
@@ -56,7 +67,11 @@ export async function callPort<T>(operation: string, timeoutMs: number, scope: C
     const abandoned = () => settled && controller.signal.aborted;
     pending.then(
       () => abandoned() && lateResult(scope, operation, "resolved"),
-      (error: unknown) => abandoned() && lateResult(scope, operation, `rejected: ${messageOf(error)}`),
+      (error: unknown) => {
+        if (!abandoned()) return;
+        lateResult(scope, operation, `rejected: ${messageOf(error)}`);
+        if (onLateRejection !== undefined) safely(() => onLateRejection(error));
+      },
     );
     return await Promise.race([pending, aborted.promise]);
   } catch (error) {

@@ -125,6 +125,29 @@ describe("Reconciler — deadlines on port calls (SPEC §12)", () => {
     expect(world.memory.listWorkspaces().filter((workspace) => !workspace.deleted)).toHaveLength(1);
   });
 
+  it("expects nothing of a create that was abandoned at its deadline and rejected later", async () => {
+    const world = makeWorld([memoryPreset("a", { desiredInstances: 1 })]);
+    let refuse: (error: Error) => void = () => {};
+    let calls = 0;
+    const provisioner: Provisioner = {
+      createPrebuilds: (preset, count, context) => {
+        calls += 1;
+        // The first call answers "no" only after its deadline; the second succeeds at once.
+        return calls === 1 ? new Promise<void>((_, reject) => (refuse = reject)) : world.simulator.createPrebuilds(preset, count, context);
+      },
+      deletePrebuild: (id, context) => world.simulator.deletePrebuild(id, context),
+      cancelPendingAndOrphanDelete: (id, context) => world.simulator.cancelPendingAndOrphanDelete(id, context),
+    };
+    const reconciler = reconcilerFor(world, { provisioner });
+    expect((await reconciler.reconcileOnce()).failures.map((failure) => failure.code)).toEqual(["PORT_TIMEOUT"]);
+    // Unknown outcome: the create is expected, so the next cycle waits rather than risk a second one.
+    expect((await reconciler.reconcileOnce()).actions.create).toBe(0);
+    refuse(new Error("stale fencing token"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Now the port has said it did nothing: the next cycle creates at once, not after the expectation expires.
+    expect((await reconciler.reconcileOnce()).actions.create).toBe(1);
+  });
+
   it("bounds a notifier that never settles by its deadline, after the status is recorded", async () => {
     const world = makeWorld([memoryPreset("a")], { failureRate: 1, hardLimit: 1 });
     const reconciler = reconcilerFor(world, { notifier: { hardLimitReached: never, resourcesReplaced: never } });
