@@ -37,7 +37,17 @@ for (let seed = 1; seed <= seeds; seed += 1) {
   );
 }
 
-const postgres = null as { readonly lines: readonly string[]; readonly table: string } | null;
+let postgres: { readonly lines: readonly string[]; readonly table: string } | null = null;
+let postgresViolations = 0;
+const databaseUrl = process.env["DATABASE_URL"];
+if (databaseUrl !== undefined && databaseUrl !== "") {
+  const { runPostgresSoak, renderPostgresSoak } = await import("../test/soak/postgres-world.js");
+  const runStarted = performance.now();
+  const report = await runPostgresSoak({ url: databaseUrl, seed: 1, rounds: option("pg-rounds", 300) });
+  postgres = renderPostgresSoak(report);
+  postgresViolations = report.violations.overProvisioned + report.violations.claimedDeleted + (report.converged ? 0 : 1);
+  for (const line of postgres.lines) console.log(`${line}, ${((performance.now() - runStarted) / 1000).toFixed(1)} s`);
+}
 
 const totalViolations = reports.reduce((sum, report) => sum + report.violations.claimedDeleted + report.violations.actedWithoutLock + report.violations.overProvisioned, 0);
 console.log(`total: ${reports.length} runs, ${totalViolations} violations, ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -115,4 +125,4 @@ Node ${process.version}, load average ${(loadavg()[0] ?? 0).toFixed(1)} at the e
   writeFileSync(path, page);
   console.log(`wrote ${path}`);
 }
-if (totalViolations > 0) process.exitCode = 1;
+if (totalViolations + postgresViolations > 0) process.exitCode = 1;

@@ -22,38 +22,42 @@ export function abortReason(signal: AbortSignal): unknown {
 }
 
 /**
- * Checks a client out of the pool. When `signal` aborts first, rejects with its reason at once, and
- * the client that the pool hands over later goes straight back to it: a host that holds every
- * connection of the pool can no longer make a call wait forever.
+ * Checks a client out of the pool, as a {@link Checkout} that listens for the connection's errors
+ * from the very tick the pool hands the client over. (The pool's promise form hands it over a
+ * microtask later; a connection killed in that window — its error arriving in the same packet as
+ * its "ready" — would emit an `"error"` that nobody hears, which ends the process.)
+ *
+ * When `signal` aborts first, rejects with its reason at once, and the client that the pool hands
+ * over later goes straight back to it: a host that holds every connection of the pool can no longer
+ * make a call wait forever.
  */
-export async function checkOut(pool: Pool, signal: AbortSignal | undefined): Promise<PoolClient> {
-  if (signal === undefined) return pool.connect();
-  if (signal.aborted) throw abortReason(signal);
-  return new Promise<PoolClient>((resolve, reject) => {
+export function checkOut(pool: Pool, signal: AbortSignal | undefined, onFailure?: (error: Error) => void): Promise<Checkout> {
+  if (signal?.aborted === true) return Promise.reject(abortReason(signal));
+  return new Promise<Checkout>((resolve, reject) => {
     let settled = false;
     const onAbort = () => {
       if (settled) return;
       settled = true;
-      reject(abortReason(signal));
+      reject(abortReason(signal as AbortSignal));
     };
-    signal.addEventListener("abort", onAbort, { once: true });
-    pool.connect().then(
-      (client) => {
-        signal.removeEventListener("abort", onAbort);
-        if (settled) client.release();
-        else {
-          settled = true;
-          resolve(client);
-        }
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    pool.connect((error, client) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (error !== undefined || client === undefined) {
         if (!settled) {
           settled = true;
-          reject(error);
+          reject(error ?? new Error("the pool handed over no client"));
         }
-      },
-    );
+        return;
+      }
+      // In this same tick: the checkout's listeners are on before any event can come.
+      const checkout = new Checkout(client, onFailure);
+      if (settled) checkout.release();
+      else {
+        settled = true;
+        resolve(checkout);
+      }
+    });
   });
 }
 

@@ -121,9 +121,9 @@ export class LockHolding {
    * runs in the same statement, under the store's statement timeout.
    */
   static async acquire(settings: LockSettings, signal: AbortSignal | undefined): Promise<LockHolding | null> {
-    const client = await checkOut(settings.pool, signal);
     let holding: LockHolding | null = null;
-    const checkout = new Checkout(client, (error) => holding?.lose(error));
+    const checkout = await checkOut(settings.pool, signal, (error) => holding?.lose(error));
+    const client = checkout.client;
     const onAbort = () => checkout.release(abortReason(signal as AbortSignal));
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted === true) onAbort();

@@ -2,7 +2,7 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import type { Pool, PoolClient } from "pg";
-import { Checkout, isConnectionError } from "./connection.js";
+import { checkOut, isConnectionError } from "./connection.js";
 import { messageOf, UnknownMigrationError } from "./errors.js";
 
 /** An arbitrary constant: the advisory lock that serializes migrations across replicas. */
@@ -72,7 +72,7 @@ export async function refuseNewerSchema(client: Pick<PoolClient, "query">): Prom
  * await migrate(pool);
  */
 export async function migrate(pool: Pool): Promise<string[]> {
-  const checkout = new Checkout(await pool.connect());
+  const checkout = await checkOut(pool, undefined);
   const { client } = checkout;
   const applied: string[] = [];
   let step = "taking the migration lock";

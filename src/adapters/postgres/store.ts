@@ -22,7 +22,7 @@ import type {
   StoreSnapshot,
 } from "../../ports/store.js";
 import { instant, optionalMilliseconds, optionalText, record, text } from "./arguments.js";
-import { abortReason, Checkout, checkOut, isConnectionError, untilAborted } from "./connection.js";
+import { abortReason, checkOut, isConnectionError, untilAborted } from "./connection.js";
 import { PostgresArgumentError, ReconciliationLockLostError, UnknownMigrationError } from "./errors.js";
 import { assertFencingToken, LockHolding } from "./lock.js";
 import { refuseNewerSchema } from "./migrate.js";
@@ -188,7 +188,7 @@ export class PostgresStore implements Store {
   private schemaChecked(signal: AbortSignal | undefined): Promise<void> {
     if (this.schemaCheck === null) {
       const check = (async () => {
-        const checkout = new Checkout(await this.pool.connect());
+        const checkout = await checkOut(this.pool, undefined);
         try {
           await refuseNewerSchema(checkout.client);
         } catch (error) {
@@ -223,7 +223,7 @@ export class PostgresStore implements Store {
   private async transaction<T>(isolation: string, context: FencedCallContext | PortCallContext | undefined, work: (client: PoolClient) => Promise<T>): Promise<T> {
     const signal = context?.signal;
     await this.schemaChecked(signal);
-    const checkout = new Checkout(await checkOut(this.pool, signal));
+    const checkout = await checkOut(this.pool, signal);
     const { client } = checkout;
     const onAbort = () => checkout.release(abortReason(signal as AbortSignal));
     signal?.addEventListener("abort", onAbort, { once: true });

@@ -101,10 +101,18 @@ export async function insertWorkspaceWithBuild(
  * carries one: the way a host's provisioner sharing the store's database fences its writes.
  */
 async function fenced<T>(pool: pg.Pool, context: FencedCallContext | undefined, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
   const ignore = () => {};
-  // A test may kill this connection; the failing query reports it.
-  client.on("error", ignore);
+  // A test may kill this connection; the failing query reports it. The listener goes on in the tick
+  // the pool hands the client over (the promise form of connect() would leave a gap).
+  const client = await new Promise<pg.PoolClient>((resolve, reject) =>
+    pool.connect((error, connected) => {
+      if (error !== undefined || connected === undefined) reject(error ?? new Error("no client"));
+      else {
+        connected.on("error", ignore);
+        resolve(connected);
+      }
+    }),
+  );
   try {
     await client.query("BEGIN");
     if (context?.fencingToken != null) await assertFencingToken(client, context.fencingToken);
