@@ -87,7 +87,7 @@ function activeDecision(snapshot: PresetSnapshot, evaluation: Evaluation, policy
       return { ...decided, blocked: "hardLimited", blockedReason: hardLimitedReason(probe, snapshot) };
     }
     // With nothing to create, a due probe waits until something is wanted.
-    const shown = probe === "probing" ? { dueAtMs: nowMs } : probe;
+    const shown = probe === "probing" ? "notNeeded" : probe;
     return { ...decided, blocked: "hardLimited", blockedReason: hardLimitedReason(shown, snapshot), probeAtMs: typeof probe === "object" ? probe.dueAtMs : null };
   }
   if (toCreate === 0) return decided;
