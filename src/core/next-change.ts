@@ -4,6 +4,7 @@ import { decide, type Decision } from "./actions.js";
 import { backoffUntilMs } from "./backoff.js";
 import { nextDemandChange } from "./demand.js";
 import { nextExpiry } from "./expiry.js";
+import { LATEST_MS } from "./instant.js";
 import { resolvePolicy, type ResolvedPolicy } from "./policy.js";
 import { nextScheduledTargetChange } from "./schedule.js";
 import { evaluate, type Evaluation } from "./state.js";
@@ -34,7 +35,11 @@ export function nextChangeMs(snapshot: PresetSnapshot, evaluation: Evaluation, d
   const { nowMs, settled, memory, target } = evaluation;
   let earliest: number | null = null;
   const consider = (candidate: number | null) => {
-    if (candidate !== null && candidate > nowMs && (earliest === null || candidate < earliest)) earliest = candidate;
+    if (candidate === null) return;
+    // A change past the end of the Date range (a backoff or expectation ending there, plus 1 ms)
+    // is reported as that end: never later than the change, and never an Invalid Date.
+    const bounded = Math.min(candidate, LATEST_MS);
+    if (bounded > nowMs && (earliest === null || bounded < earliest)) earliest = bounded;
   };
   consider(scheduleChange(snapshot, nowMs, scans));
   consider(nextExpiry(snapshot.preset, evaluation.split.unexpired));
