@@ -31,20 +31,22 @@ export interface SettledMemory {
 }
 
 /**
- * Creates asked for are not visible yet until the snapshot shows any sign of them: a rise of
- * `inProgress.start` above its baseline, or a running prebuild that was not running when they were
- * asked for (one that became visible and finished between two snapshots). A provisioner returns
- * once all of a call's builds are queued, so a store that shows one of them has caught up with
- * the call: the whole expectation is met, even if some of its prebuilds were claimed, deleted or
- * failed before this replica looked. Until then, or until it expires, it counts as starting: the
- * cautious side, since counting a create as starting can only delay a create, never add one.
+ * How many of the creates asked for the snapshot does not show yet. Each create that becomes
+ * visible raises `inProgress.start` above its baseline, or appears as a running prebuild that was
+ * not running then (it became visible and finished between two snapshots); a build that was
+ * already starting and finishes lowers the one as it raises the other, so the two are counted
+ * together. Creates are counted one by one, not met as a whole at the first sign: a store that
+ * shows the builds of one call one at a time (a queue), or the builds of an earlier call but not
+ * those of a later one (a replica lag), must not make the creates still hidden count as nothing.
+ * Until they show, or the expectation expires, they count as starting: the cautious side, since a
+ * create counted as starting can only delay a create, never add one.
  */
 function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], nowMs: number): number {
   if (expected === null || nowMs > expected.expiresAt.getTime()) return 0;
-  if (starting > expected.startingBaseline) return 0;
   const known = new Set(expected.runningBaseline);
-  for (const prebuild of running) if (!known.has(prebuild.id)) return 0;
-  return expected.count;
+  let appeared = starting - expected.startingBaseline;
+  for (const prebuild of running) if (!known.has(prebuild.id)) appeared += 1;
+  return Math.max(0, expected.count - Math.max(0, appeared));
 }
 
 /** The memory at a new snapshot: expectations met or expired are dropped, old peaks leave the window. */
@@ -88,12 +90,15 @@ export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemo
   const { memory, settled, nowMs } = step;
   const expiresAt = new Date(addMs(nowMs, policy.expectationTtlMs));
   let expectedCreates: ExpectedCreates | null = null;
-  if (step.created > 0) {
-    // A fresh baseline from this snapshot: what was still pending is carried over in the count.
-    // Sorted, so that the memory does not depend on the order of the snapshot's rows.
+  const count = settled.pendingCreates + step.created;
+  if (count > 0) {
+    // A fresh baseline from this snapshot, so that what showed up now is not counted again; what
+    // is still pending is carried over in the count. New creates restart the expiry. Sorted, so
+    // that the memory does not depend on the order of the snapshot's rows.
     const runningBaseline = step.running.map((prebuild) => prebuild.id).sort(compareIds);
-    expectedCreates = { count: settled.pendingCreates + step.created, startingBaseline: step.starting, runningBaseline, expiresAt };
-  } else if (settled.pendingCreates > 0) expectedCreates = memory.expectedCreates;
+    const expiry = step.created > 0 || memory.expectedCreates === null ? expiresAt : memory.expectedCreates.expiresAt;
+    expectedCreates = { count, startingBaseline: step.starting, runningBaseline, expiresAt: expiry };
+  }
   const expectedDeletes: ExpectedDelete[] = memory.expectedDeletes.filter((expected) => settled.pendingDeletes.has(expected.workspaceId));
   for (const workspaceId of step.deleted) expectedDeletes.push({ workspaceId, expiresAt });
   return {
