@@ -158,6 +158,20 @@ describe("expectations — deletes asked for", () => {
     expect(plan.memory).toEqual(deleting(["w1", "w2"], at(2 * MINUTE + 1)));
   });
 
+  it("wakes an inactive preset when its expected delete expires, to ask again", () => {
+    const global = emptyGlobal({
+      presets: [makePreset({ id: "a", templateDeleted: true })],
+      running: [prebuild("w1"), prebuild("w2")],
+      memory: [{ presetId: "a", ...deleting(["w1", "w2"], at(MINUTE)) }],
+    });
+    const plan = planCycle(global, clockAt(at(10 * SECOND))).presets[0];
+    expect(plan?.actions).toEqual([]);
+    expect(plan?.nextChangeAt).toEqual(at(MINUTE + 1));
+    expect(planCycle(global, clockAt(at(MINUTE + 1))).presets[0]?.actions).toEqual([
+      { type: "delete", workspaceIds: ["w1", "w2"], reason: "preset is inactive (its template was deleted): delete all 2 running prebuilds, oldest first" },
+    ]);
+  });
+
   it("counts a pending delete of an expired prebuild as deleting, not as expired", () => {
     const expiring = planCycle(
       emptyGlobal({

@@ -2,13 +2,16 @@
  * Properties of the memory a plan returns (SPEC §11, §12; issue 10 §3, expectations):
  *   (a) with random memory and snapshots, a delete asked for is not asked again while it is expected;
  *   (b) over a store that shows builds late, creates never take a pool above its desired count;
- *   (c) without memory and without the new policy settings, plans are exactly what they were.
+ *   (c) without memory and without the new policy settings, plans are exactly what they were;
+ *   (d) with memory, nextChangeAt is still never later than the first change of the decisions.
  */
 
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import {
+  calculateActions,
   EMPTY_MEMORY,
+  nextChangeAt,
   type GlobalSnapshot,
   planCycle,
   type PresetMemory,
@@ -17,8 +20,8 @@ import {
   type ReconcilePolicy,
   type RunningPrebuild,
 } from "../../src/index.js";
-import { HOUR_MS, MINUTE_MS, multiCaseArb, toGlobal } from "./arbitraries.js";
-import { clockAt, deletedIds } from "./oracle.js";
+import { caseArb, DAY_MS, HOUR_MS, MINUTE_MS, multiCaseArb, toGlobal } from "./arbitraries.js";
+import { clockAt, decisions, deletedIds } from "./oracle.js";
 
 // Property runs take seconds; on a loaded 2-core machine the 5 s default is too tight.
 vi.setConfig({ testTimeout: 120_000 });
@@ -170,7 +173,6 @@ interface LagWorld {
 const CYCLE_MS = 10 * SECOND_MS;
 const START_MS = Date.UTC(2025, 5, 2, 10);
 const RANDOM_CYCLES = 40;
-const SETTLE_CYCLES = 80;
 
 const lagWorldArb: fc.Arbitrary<LagWorld> = fc
   .record({
@@ -252,7 +254,15 @@ describe("(b) a store that shows builds late", () => {
         const memory = new Map<string, PresetMemory>();
         const deletedOnce = new Set<string>();
         const last = world.desired.map((series) => series[series.length - 1] ?? 0);
-        for (let cycle = 0; cycle < RANDOM_CYCLES + SETTLE_CYCLES; cycle += 1) {
+        // Settling may take one round trip through the store per build when a single create may be
+        // in flight: allow that for every build of every pool, and stop once nothing has happened
+        // for longer than a round trip plus an expectation's life (a build claimed before the store
+        // showed it is expected until then, and only then made again).
+        const roundTrip = world.lag + world.buildCycles + 2;
+        const expectationCycles = Math.ceil(60_000 / CYCLE_MS);
+        const settleCycles = (last.reduce((sum, count) => sum + count, 0) + 2) * roundTrip + expectationCycles + 10;
+        let quiet = 0;
+        for (let cycle = 0; cycle < RANDOM_CYCLES + settleCycles && quiet <= roundTrip + expectationCycles; cycle += 1) {
           const settling = cycle >= RANDOM_CYCLES;
           const desiredOf = (presetId: string) => {
             const index = world.presetIds.indexOf(presetId);
@@ -267,6 +277,7 @@ describe("(b) a store that shows builds late", () => {
           const plan = planCycle(lagged(world, builds, cycle, desiredOf, memory), clockAt(START_MS + cycle * CYCLE_MS), world.policy);
           expect(plan.invalid).toEqual([]);
           memory.clear();
+          quiet = settling && plan.presets.every((entry) => entry.actions.length === 0) ? quiet + 1 : 0;
           for (const entry of plan.presets) {
             memory.set(entry.presetId, entry.memory);
             const aliveNow = alive(builds, entry.presetId);
@@ -346,6 +357,40 @@ describe("(c) plans without memory and without the new settings", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// (d) Expectations expire, peaks leave the window, probes come due: nextChangeAt must see each.
+
+describe("(d) nextChangeAt with memory", () => {
+  it("the decisions stay as they are from now until just before the next change", () => {
+    const withMemoryArb = fc
+      .record({ c: caseArb(), newPolicy: newPolicyArb, fractions: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 8, maxLength: 8 }) })
+      .chain(({ c, newPolicy, fractions }) =>
+        memoryArb(c.snapshot, c.nowMs).map((memory) => ({
+          snapshot: { ...c.snapshot, memory },
+          nowMs: c.nowMs,
+          policy: { ...(c.policy ?? {}), ...newPolicy },
+          fractions,
+        })),
+      );
+    fc.assert(
+      fc.property(withMemoryArb, ({ snapshot, nowMs, policy, fractions }) => {
+        const next = nextChangeAt(snapshot, clockAt(nowMs), policy);
+        const end = next?.getTime() ?? nowMs + 8 * DAY_MS;
+        const now = decisions(calculateActions(snapshot, clockAt(nowMs), policy));
+        const samples = [nowMs + 1, end - 1, ...fractions.map((fraction) => nowMs + 1 + Math.floor(fraction * (end - nowMs - 2)))];
+        for (const at of samples) {
+          if (at <= nowMs || at >= end) continue;
+          const then = decisions(calculateActions(snapshot, clockAt(at), policy));
+          if (JSON.stringify(then) !== JSON.stringify(now)) {
+            expect.fail(`decisions change at +${at - nowMs} ms (${JSON.stringify(then)} instead of ${JSON.stringify(now)}), but nextChangeAt says ${next?.toISOString() ?? "null"}`);
+          }
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 });
