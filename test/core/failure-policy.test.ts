@@ -525,6 +525,21 @@ describe("slow start", () => {
     expect(plan.memory.createWindow).toBe(16);
   });
 
+  it("keeps its window while the pool is full: only a failure sends it back to 1", () => {
+    // The last round is still starting and covers what is missing: the window stays, in use.
+    const covering = cycle({ running: 3, starting: 4, memory: { ...EMPTY_MEMORY, createWindow: 4, createWindowUsed: true } });
+    expect(covering.actions).toEqual([]);
+    expect(covering.memory).toEqual({ ...EMPTY_MEMORY, createWindow: 4, createWindowUsed: true });
+    // The round has landed and the pool is full: the window grows for the next burst.
+    const full = cycle({ running: 7, memory: covering.memory });
+    expect(full.actions).toEqual([]);
+    expect(full.memory).toEqual({ ...EMPTY_MEMORY, createWindow: 8, createWindowUsed: false });
+    // Claims take 5: all 5 are made at once.
+    expect(creates(cycle({ running: 2, memory: full.memory }).actions)).toEqual(["create 5"]);
+    // With a failure on record, a full pool goes back to 1.
+    expect(cycle({ running: 7, memory: full.memory, backoff: { presetId: "a", failedBuilds: 1, lastBuildAt: at(-HOUR) } }).memory.createWindow).toBe(1);
+  });
+
   it("goes back to 1 after a failure (a backoff row), even once the backoff has passed", () => {
     const plan = cycle({ running: 3, memory: { ...EMPTY_MEMORY, createWindow: 8, createWindowUsed: true }, backoff: { presetId: "a", failedBuilds: 1, lastBuildAt: at(-HOUR) } });
     expect(plan.actions).toEqual([
