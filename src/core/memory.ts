@@ -24,6 +24,8 @@ export const MAX_CREATE_WINDOW = 1024;
 export interface SettledMemory {
   /** Creates asked for that the snapshot does not show yet. */
   readonly pendingCreates: number;
+  /** Of `pendingCreates`, those asked for by calls before the latest one. */
+  readonly pendingFromEarlierCalls: number;
   /** Running prebuilds the runtime asked to delete (they count as deleting, not running). */
   readonly pendingDeletes: ReadonlySet<string>;
   /** Peaks still inside the stabilization window. */
@@ -31,22 +33,28 @@ export interface SettledMemory {
 }
 
 /**
- * How many of the creates asked for the snapshot does not show yet. Each create that becomes
- * visible raises `inProgress.start` above its baseline, or appears as a running prebuild that was
- * not running then (it became visible and finished between two snapshots); a build that was
- * already starting and finishes lowers the one as it raises the other, so the two are counted
- * together. Creates are counted one by one, not met as a whole at the first sign: a store that
- * shows the builds of one call one at a time (a queue), or the builds of an earlier call but not
- * those of a later one (a replica lag), must not make the creates still hidden count as nothing.
- * Until they show, or the expectation expires, they count as starting: the cautious side, since a
- * create counted as starting can only delay a create, never add one.
+ * How many of the creates asked for the snapshot does not show yet. A create that becomes visible
+ * raises `inProgress.start` above its baseline, or appears as a running prebuild that was not
+ * running then (it became visible and finished between two snapshots); a build that was already
+ * starting and finishes lowers the one as it raises the other, so the two are counted together.
+ *
+ * A provisioner returns once all of a call's builds are queued, so a store that shows one of them
+ * has caught up with the call: the latest call's creates count as shown at the first sign, even if
+ * some of its prebuilds were claimed, deleted or failed before this replica looked. But the signs
+ * go to the earlier calls' creates first, one by one: a store that lags shows the builds of an
+ * earlier call before those of a later one, and these must not stand for the later call's.
+ * Until they show, or the expectation expires, creates count as starting: the cautious side, since
+ * a create counted as starting can only delay a create, never add one.
  */
-function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], nowMs: number): number {
-  if (expected === null || nowMs > expected.expiresAt.getTime()) return 0;
+function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], nowMs: number): { total: number; fromEarlierCalls: number } {
+  if (expected === null || nowMs > expected.expiresAt.getTime()) return { total: 0, fromEarlierCalls: 0 };
   const known = new Set(expected.runningBaseline);
   let appeared = starting - expected.startingBaseline;
   for (const prebuild of running) if (!known.has(prebuild.id)) appeared += 1;
-  return Math.max(0, expected.count - Math.max(0, appeared));
+  const earlier = Math.min(expected.fromEarlierCalls, expected.count);
+  const earlierLeft = Math.max(0, earlier - Math.max(0, appeared));
+  const latestLeft = appeared > earlier ? 0 : expected.count - earlier;
+  return { total: earlierLeft + latestLeft, fromEarlierCalls: earlierLeft };
 }
 
 /** The memory at a new snapshot: expectations met or expired are dropped, old peaks leave the window. */
@@ -58,8 +66,10 @@ export function settleMemory(memory: PresetMemory, starting: number, running: re
     if (nowMs <= expected.expiresAt.getTime() && runningIds.has(expected.workspaceId)) pendingDeletes.add(expected.workspaceId);
   }
   const windowStart = nowMs - policy.scaleDownStabilizationMs;
+  const creates = pendingCreates(memory.expectedCreates, starting, running, nowMs);
   return {
-    pendingCreates: pendingCreates(memory.expectedCreates, starting, running, nowMs),
+    pendingCreates: creates.total,
+    pendingFromEarlierCalls: creates.fromEarlierCalls,
     pendingDeletes,
     desiredPeaks: policy.scaleDownStabilizationMs === 0 ? [] : memory.desiredPeaks.filter((peak) => peak.at.getTime() > windowStart),
   };
@@ -93,11 +103,18 @@ export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemo
   const count = settled.pendingCreates + step.created;
   if (count > 0) {
     // A fresh baseline from this snapshot, so that what showed up now is not counted again; what
-    // is still pending is carried over in the count. New creates restart the expiry. Sorted, so
-    // that the memory does not depend on the order of the snapshot's rows.
+    // is still pending is carried over in the count. A new call makes everything still pending
+    // "earlier", and restarts the expiry. Sorted, so that the memory does not depend on the order
+    // of the snapshot's rows.
     const runningBaseline = step.running.map((prebuild) => prebuild.id).sort(compareIds);
-    const expiry = step.created > 0 || memory.expectedCreates === null ? expiresAt : memory.expectedCreates.expiresAt;
-    expectedCreates = { count, startingBaseline: step.starting, runningBaseline, expiresAt: expiry };
+    const newCall = step.created > 0 || memory.expectedCreates === null;
+    expectedCreates = {
+      count,
+      fromEarlierCalls: newCall ? settled.pendingCreates : settled.pendingFromEarlierCalls,
+      startingBaseline: step.starting,
+      runningBaseline,
+      expiresAt: newCall || memory.expectedCreates === null ? expiresAt : memory.expectedCreates.expiresAt,
+    };
   }
   const expectedDeletes: ExpectedDelete[] = memory.expectedDeletes.filter((expected) => settled.pendingDeletes.has(expected.workspaceId));
   for (const workspaceId of step.deleted) expectedDeletes.push({ workspaceId, expiresAt });
@@ -144,7 +161,8 @@ export interface ExecutionOutcome {
 export function afterExecution(memory: PresetMemory, outcome: ExecutionOutcome): PresetMemory {
   if (outcome.createsNotMade === 0 && outcome.deletesNotMade.length === 0) return memory;
   const expected = memory.expectedCreates;
-  const remaining = expected === null ? 0 : expected.count - outcome.createsNotMade;
+  // The creates not made are the latest call's: the earlier calls' stay expected.
+  const remaining = expected === null ? 0 : Math.max(expected.count - outcome.createsNotMade, Math.min(expected.fromEarlierCalls, expected.count));
   const notMade = new Set(outcome.deletesNotMade);
   return {
     ...memory,

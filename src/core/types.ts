@@ -112,6 +112,12 @@ export interface PresetStatusRecord {
 export interface ExpectedCreates {
   /** How many creates are not yet visible in the snapshot. */
   readonly count: number;
+  /**
+   * Of `count`, how many earlier calls asked for and the snapshot did not show yet when the latest
+   * call was made. Those show up one by one; the latest call's creates all count as shown at the
+   * first create that shows up beyond them (a store that shows one build of a call shows the call).
+   */
+  readonly fromEarlierCalls: number;
   /** `inProgress.start` when they were asked for: a rise above it is a create becoming visible. */
   readonly startingBaseline: number;
   /** The running prebuilds when they were asked for: a new id is a create that became visible and finished. */
