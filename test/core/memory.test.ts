@@ -41,9 +41,21 @@ function cycle(now: Date, world: World, policy?: Partial<ReconcilePolicy>): Pres
   return plan.presets[0] as PresetPlan;
 }
 
-const expecting = (count: number, expiresAt: Date, startingBaseline = 0, runningBaseline: string[] = []): PresetMemory => ({
+interface Expecting {
+  readonly startingBaseline?: number;
+  readonly runningBaseline?: string[];
+  readonly fromEarlierCalls?: number;
+}
+
+const expecting = (count: number, expiresAt: Date, baseline: Expecting = {}): PresetMemory => ({
   ...EMPTY_MEMORY,
-  expectedCreates: { count, startingBaseline, runningBaseline, expiresAt },
+  expectedCreates: {
+    count,
+    fromEarlierCalls: baseline.fromEarlierCalls ?? 0,
+    startingBaseline: baseline.startingBaseline ?? 0,
+    runningBaseline: baseline.runningBaseline ?? [],
+    expiresAt,
+  },
 });
 const STATE = { actual: 0, desired: 3, eligible: 0, extraneous: 0, expired: 0, starting: 0, stopping: 0, deleting: 0, scheduledTarget: 3, targetSource: "scheduled", expressionError: null } as const;
 
@@ -62,29 +74,29 @@ describe("expectations — creates asked for", () => {
     expect(plan.nextChangeAt).toEqual(at(MINUTE + 1));
   });
 
-  it("says so in the reason of a further create", () => {
+  it("says so in the reason of a further create, and makes them an earlier call's", () => {
     const plan = cycle(at(10 * SECOND), { desired: 5, memory: expecting(3, at(MINUTE)) });
     expect(plan.actions).toEqual([{ type: "create", count: 2, reason: "desired 5 (base count), 0 running, 3 starting (3 asked for, not visible yet): create 2" }]);
-    // The new creates restart the expiry; the three still hidden are carried over.
-    expect(plan.memory).toEqual(expecting(5, at(10 * SECOND + MINUTE)));
+    // The new creates restart the expiry; the three still hidden are carried over as an earlier call's.
+    expect(plan.memory).toEqual(expecting(5, at(10 * SECOND + MINUTE), { fromEarlierCalls: 3 }));
   });
 
-  it("counts each create that shows up as a rise of inProgress.start", () => {
+  it("takes a call as shown at its first sign: a rise of inProgress.start", () => {
     const plan = cycle(at(10 * SECOND), { start: 1, memory: expecting(3, at(MINUTE)) });
-    expect(plan.actions).toEqual([]);
-    expect(plan.state).toEqual({ ...STATE, starting: 3 });
-    expect(plan.memory).toEqual(expecting(2, at(MINUTE), 1));
-    const reason = cycle(at(10 * SECOND), { desired: 4, start: 1, memory: expecting(3, at(MINUTE)) }).actions[0]?.reason;
-    expect(reason).toBe("desired 4 (base count), 0 running, 3 starting (2 asked for, not visible yet): create 1");
+    // The store shows one build of the call, so it has caught up with the call: the others were
+    // claimed, deleted or failed before this replica looked.
+    expect(plan.state).toEqual({ ...STATE, starting: 1 });
+    expect(plan.actions).toEqual([{ type: "create", count: 2, reason: "desired 3 (base count), 0 running, 1 starting: create 2" }]);
+    expect(plan.memory).toEqual(expecting(2, at(10 * SECOND + MINUTE), { startingBaseline: 1 }));
   });
 
-  it("counts each create that shows up as a new running prebuild", () => {
-    const plan = cycle(at(10 * SECOND), { running: [prebuild("n1"), prebuild("old")], memory: expecting(3, at(MINUTE), 0, ["old"]) });
-    expect(plan.state).toEqual({ ...STATE, actual: 2, eligible: 2, starting: 2 });
-    expect(plan.memory).toEqual(expecting(2, at(MINUTE), 0, ["n1", "old"]));
+  it("takes a call as shown at its first sign: a new running prebuild", () => {
+    const plan = cycle(at(10 * SECOND), { running: [prebuild("n1"), prebuild("old")], memory: expecting(3, at(MINUTE), { runningBaseline: ["old"] }) });
+    expect(plan.state).toEqual({ ...STATE, actual: 2, eligible: 2 });
+    expect(plan.actions.map((action) => action.type === "create" && action.count)).toEqual([1]);
   });
 
-  it("forgets them once all have shown up", () => {
+  it("forgets them once they have shown up", () => {
     const plan = cycle(at(10 * SECOND), { running: [prebuild("n1")], start: 2, memory: expecting(3, at(MINUTE)) });
     expect(plan.state).toEqual({ ...STATE, actual: 1, eligible: 1, starting: 2 });
     expect(plan.memory).toEqual(EMPTY_MEMORY);
@@ -93,18 +105,31 @@ describe("expectations — creates asked for", () => {
 
   it("does not take a build that was already starting and finished for one of them", () => {
     // Baseline: 1 starting (not ours). Now it runs as "old-build": one fewer starting, one more running.
-    const plan = cycle(at(10 * SECOND), { desired: 4, running: [prebuild("old-build")], memory: expecting(3, at(MINUTE), 1) });
+    const plan = cycle(at(10 * SECOND), { desired: 4, running: [prebuild("old-build")], memory: expecting(3, at(MINUTE), { startingBaseline: 1 }) });
     expect(plan.state.starting).toBe(3);
     expect(plan.actions).toEqual([]);
-    expect(plan.memory).toEqual(expecting(3, at(MINUTE), 0, ["old-build"]));
+    expect(plan.memory).toEqual(expecting(3, at(MINUTE), { runningBaseline: ["old-build"] }));
   });
 
   it("does not let the creates of an earlier call that show up stand for those of a later one", () => {
-    // Cycle 1 asked for 2, cycle 2 for 2 more; the store now shows the first 2 only.
-    const plan = cycle(at(20 * SECOND), { desired: 4, running: [prebuild("n1"), prebuild("n2")], memory: expecting(4, at(10 * SECOND + MINUTE)) });
+    // Cycle 1 asked for 2, cycle 2 for 2 more; the store (lagging) now shows the first 2 only.
+    const memory = expecting(4, at(10 * SECOND + MINUTE), { fromEarlierCalls: 2 });
+    const plan = cycle(at(20 * SECOND), { desired: 4, running: [prebuild("n1"), prebuild("n2")], memory });
     expect(plan.actions).toEqual([]);
     expect(plan.state.starting).toBe(2);
-    expect(plan.memory).toEqual(expecting(2, at(10 * SECOND + MINUTE), 0, ["n1", "n2"]));
+    expect(plan.memory).toEqual(expecting(2, at(10 * SECOND + MINUTE), { runningBaseline: ["n1", "n2"] }));
+    // One more build beyond the earlier call's: the store has caught up with the later call too.
+    const caughtUp = cycle(at(20 * SECOND), { desired: 4, running: [prebuild("n1"), prebuild("n2"), prebuild("n3")], memory });
+    expect(caughtUp.state.starting).toBe(0);
+    expect(caughtUp.actions.map((action) => action.type === "create" && action.count)).toEqual([1]);
+    expect(caughtUp.memory).toEqual(expecting(1, at(20 * SECOND + MINUTE), { runningBaseline: ["n1", "n2", "n3"] }));
+  });
+
+  it("counts an earlier call's creates one by one", () => {
+    const memory = expecting(5, at(MINUTE), { fromEarlierCalls: 3 });
+    const plan = cycle(at(20 * SECOND), { desired: 5, start: 1, memory });
+    expect(plan.state.starting).toBe(1 + 4);
+    expect(plan.memory).toEqual(expecting(4, at(MINUTE), { fromEarlierCalls: 2, startingBaseline: 1 }));
   });
 
   it("drops them when they expire: still counted at the expiry, not a millisecond after", () => {
@@ -118,6 +143,14 @@ describe("expectations — creates asked for", () => {
   it("takes the expiry from expectationTtlMs", () => {
     expect(cycle(NOW, {}, { expectationTtlMs: 5 * SECOND }).memory).toEqual(expecting(3, at(5 * SECOND)));
     expect(cycle(NOW, {}, { expectationTtlMs: 0 }).memory).toEqual(expecting(3, NOW));
+  });
+
+  it("refuses memory that says more creates came from earlier calls than are expected", () => {
+    const plan = planCycle(
+      emptyGlobal({ presets: [makePreset({ id: "a" })], memory: [{ presetId: "a", ...expecting(2, at(MINUTE), { fromEarlierCalls: 3 }) }] }),
+      clockAt(NOW),
+    );
+    expect(plan.invalid.map(({ error }) => error.issues)).toEqual([[{ path: "memory[0].expectedCreates", message: "fromEarlierCalls must not be larger than count" }]]);
   });
 });
 
@@ -189,7 +222,7 @@ describe("expectations — deletes asked for", () => {
 describe("expectations — afterExecution", () => {
   const planned: PresetMemory = {
     ...EMPTY_MEMORY,
-    expectedCreates: { count: 5, startingBaseline: 1, runningBaseline: ["w9"], expiresAt: at(MINUTE) },
+    expectedCreates: { count: 5, fromEarlierCalls: 1, startingBaseline: 1, runningBaseline: ["w9"], expiresAt: at(MINUTE) },
     expectedDeletes: [
       { workspaceId: "w1", expiresAt: at(MINUTE) },
       { workspaceId: "w2", expiresAt: at(MINUTE) },
@@ -200,12 +233,15 @@ describe("expectations — afterExecution", () => {
     expect(afterExecution(planned, { createsNotMade: 0, deletesNotMade: [] })).toBe(planned);
   });
 
-  it("removes the creates that were not made", () => {
+  it("removes the creates that were not made, which were the latest call's", () => {
     expect(afterExecution(planned, { createsNotMade: 3, deletesNotMade: [] })).toEqual({
       ...planned,
-      expectedCreates: { count: 2, startingBaseline: 1, runningBaseline: ["w9"], expiresAt: at(MINUTE) },
+      expectedCreates: { count: 2, fromEarlierCalls: 1, startingBaseline: 1, runningBaseline: ["w9"], expiresAt: at(MINUTE) },
     });
-    expect(afterExecution(planned, { createsNotMade: 5, deletesNotMade: [] })).toEqual({ ...planned, expectedCreates: null });
+    // The latest call asked for 4: the earlier call's one stays expected.
+    expect(afterExecution(planned, { createsNotMade: 4, deletesNotMade: [] })).toEqual({ ...planned, expectedCreates: { ...planned.expectedCreates, count: 1 } });
+    const single: PresetMemory = { ...planned, expectedCreates: { count: 3, fromEarlierCalls: 0, startingBaseline: 0, runningBaseline: [], expiresAt: at(MINUTE) } };
+    expect(afterExecution(single, { createsNotMade: 3, deletesNotMade: [] })).toEqual({ ...single, expectedCreates: null });
   });
 
   it("removes the deletes that were not made", () => {
@@ -221,7 +257,7 @@ describe("expectations — afterExecution", () => {
 
   it("keeps the creates still hidden from an earlier call when a later call fails", () => {
     const plan = cycle(at(10 * SECOND), { desired: 5, memory: expecting(3, at(MINUTE)) });
-    expect(afterExecution(plan.memory, { createsNotMade: 2, deletesNotMade: [] })).toEqual(expecting(3, at(10 * SECOND + MINUTE)));
+    expect(afterExecution(plan.memory, { createsNotMade: 2, deletesNotMade: [] })).toEqual(expecting(3, at(10 * SECOND + MINUTE), { fromEarlierCalls: 3 }));
   });
 });
 
@@ -311,7 +347,7 @@ describe("planCycle — the memory it returns for each preset", () => {
         "grow",
         {
           ...EMPTY_MEMORY,
-          expectedCreates: { count: 1, startingBaseline: 1, runningBaseline: ["g1"], expiresAt: at(30 * SECOND) },
+          expectedCreates: { count: 1, fromEarlierCalls: 0, startingBaseline: 1, runningBaseline: ["g1"], expiresAt: at(30 * SECOND) },
           desiredPeaks: [{ at: NOW, desired: 3 }],
         },
       ],

@@ -37,12 +37,15 @@ function memoryArb(snapshot: PresetSnapshot, nowMs: number): fc.Arbitrary<Preset
   const someId = ownIds.length > 0 ? fc.oneof(fc.constantFrom(...ownIds), fc.constantFrom("gone-1", "gone-2")) : fc.constantFrom("gone-1", "gone-2");
   const expiry = fc.integer({ min: -2 * MINUTE_MS, max: 2 * MINUTE_MS }).map((offset) => new Date(nowMs + offset));
   const expectedCreates = fc.option(
-    fc.record({
-      count: fc.integer({ min: 0, max: 4 }),
-      startingBaseline: fc.integer({ min: 0, max: 4 }),
-      runningBaseline: fc.uniqueArray(someId, { maxLength: 4 }),
-      expiresAt: expiry,
-    }),
+    fc.integer({ min: 0, max: 4 }).chain((count) =>
+      fc.record({
+        count: fc.constant(count),
+        fromEarlierCalls: fc.integer({ min: 0, max: count }),
+        startingBaseline: fc.integer({ min: 0, max: 4 }),
+        runningBaseline: fc.uniqueArray(someId, { maxLength: 4 }),
+        expiresAt: expiry,
+      }),
+    ),
   );
   const expectedDeletes = fc.uniqueArray(fc.record({ workspaceId: someId, expiresAt: expiry }), { selector: (entry) => entry.workspaceId, maxLength: 4 });
   const desiredPeaks = fc
@@ -351,7 +354,7 @@ describe("(c) plans without memory and without the new settings", () => {
           const runningBaseline = snapshot.running.map((prebuild) => prebuild.id).sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
           expect(entry.memory).toEqual({
             ...EMPTY_MEMORY,
-            expectedCreates: created === 0 ? null : { count: created, startingBaseline: snapshot.inProgress.start, runningBaseline, expiresAt },
+            expectedCreates: created === 0 ? null : { count: created, fromEarlierCalls: 0, startingBaseline: snapshot.inProgress.start, runningBaseline, expiresAt },
             expectedDeletes: deletedIds(entry.actions).map((workspaceId) => ({ workspaceId, expiresAt })),
           });
         }
