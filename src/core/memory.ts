@@ -6,7 +6,7 @@
 import { addMs } from "./instant.js";
 import { compareIds } from "./ordering.js";
 import type { ResolvedPolicy } from "./policy.js";
-import type { DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, RunningPrebuild } from "./types.js";
+import type { Backoff, DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, RunningPrebuild } from "./types.js";
 
 /** The memory of a preset the runtime knows nothing about. */
 export const EMPTY_MEMORY: PresetMemory = Object.freeze({
@@ -40,14 +40,16 @@ export interface SettledMemory {
  *
  * A provisioner returns once all of a call's builds are queued, so a store that shows one of them
  * has caught up with the call: the latest call's creates count as shown at the first sign, even if
- * some of its prebuilds were claimed, deleted or failed before this replica looked. But the signs
+ * some of its prebuilds were claimed, deleted or failed before this replica looked; a failed build
+ * recorded since the call is such a sign too (builds that all failed show up nowhere else). But the signs
  * go to the earlier calls' creates first, one by one: a store that lags shows the builds of an
  * earlier call before those of a later one, and these must not stand for the later call's.
  * Until they show, or the expectation expires, creates count as starting: the cautious side, since
  * a create counted as starting can only delay a create, never add one.
  */
-function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], nowMs: number): { total: number; fromEarlierCalls: number } {
+function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], backoff: Backoff | null, nowMs: number): { total: number; fromEarlierCalls: number } {
   if (expected === null || nowMs > expected.expiresAt.getTime()) return { total: 0, fromEarlierCalls: 0 };
+  if (backoff !== null && backoff.failedBuilds > 0 && backoff.lastBuildAt.getTime() >= expected.askedAt.getTime()) return { total: 0, fromEarlierCalls: 0 };
   const known = new Set(expected.runningBaseline);
   let appeared = starting - expected.startingBaseline;
   for (const prebuild of running) if (!known.has(prebuild.id)) appeared += 1;
@@ -58,7 +60,7 @@ function pendingCreates(expected: ExpectedCreates | null, starting: number, runn
 }
 
 /** The memory at a new snapshot: expectations met or expired are dropped, old peaks leave the window. */
-export function settleMemory(memory: PresetMemory, starting: number, running: readonly RunningPrebuild[], nowMs: number, policy: ResolvedPolicy): SettledMemory {
+export function settleMemory(memory: PresetMemory, starting: number, running: readonly RunningPrebuild[], backoff: Backoff | null, nowMs: number, policy: ResolvedPolicy): SettledMemory {
   const runningIds = new Set<string>();
   for (const prebuild of running) runningIds.add(prebuild.id);
   const pendingDeletes = new Set<string>();
@@ -66,7 +68,7 @@ export function settleMemory(memory: PresetMemory, starting: number, running: re
     if (nowMs <= expected.expiresAt.getTime() && runningIds.has(expected.workspaceId)) pendingDeletes.add(expected.workspaceId);
   }
   const windowStart = nowMs - policy.scaleDownStabilizationMs;
-  const creates = pendingCreates(memory.expectedCreates, starting, running, nowMs);
+  const creates = pendingCreates(memory.expectedCreates, starting, running, backoff, nowMs);
   return {
     pendingCreates: creates.total,
     pendingFromEarlierCalls: creates.fromEarlierCalls,
@@ -108,12 +110,14 @@ export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemo
     // of the snapshot's rows.
     const runningBaseline = step.running.map((prebuild) => prebuild.id).sort(compareIds);
     const newCall = step.created > 0 || memory.expectedCreates === null;
+    const previous = newCall ? null : memory.expectedCreates;
     expectedCreates = {
       count,
       fromEarlierCalls: newCall ? settled.pendingCreates : settled.pendingFromEarlierCalls,
       startingBaseline: step.starting,
       runningBaseline,
-      expiresAt: newCall || memory.expectedCreates === null ? expiresAt : memory.expectedCreates.expiresAt,
+      askedAt: previous === null ? new Date(nowMs) : previous.askedAt,
+      expiresAt: previous === null ? expiresAt : previous.expiresAt,
     };
   }
   const expectedDeletes: ExpectedDelete[] = memory.expectedDeletes.filter((expected) => settled.pendingDeletes.has(expected.workspaceId));

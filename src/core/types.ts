@@ -118,6 +118,8 @@ export interface ExpectedCreates {
    * first create that shows up beyond them (a store that shows one build of a call shows the call).
    */
   readonly fromEarlierCalls: number;
+  /** When the latest call was made: a failed build recorded since then shows the store has caught up with it. */
+  readonly askedAt: Date;
   /** `inProgress.start` when they were asked for: a rise above it is a create becoming visible. */
   readonly startingBaseline: number;
   /** The running prebuilds when they were asked for: a new id is a create that became visible and finished. */

@@ -155,7 +155,7 @@ const earlierWithinCount: Rule<unknown> = check(
   () => "fromEarlierCalls must not be larger than count",
 );
 const expectedCreates: Rule<ExpectedCreates | null> = nullable(
-  object({ count, fromEarlierCalls: count, startingBaseline: count, runningBaseline: array(id), expiresAt: date }, [earlierWithinCount]),
+  object({ count, fromEarlierCalls: count, startingBaseline: count, runningBaseline: array(id), askedAt: date, expiresAt: date }, [earlierWithinCount]),
 ) as Rule<ExpectedCreates | null>;
 const expectedDelete: Rule<ExpectedDelete> = object({ workspaceId: id, expiresAt: date });
 const desiredSample: Rule<DesiredSample> = object({ at: date, desired: count });
