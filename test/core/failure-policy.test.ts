@@ -206,7 +206,7 @@ describe("hard limit — probes (hardLimitRetryMs)", () => {
 
   it("counts a probe the store does not show yet as in flight", () => {
     const first = onlyPlan(limited(HOUR), policy);
-    expect(first.memory.expectedCreates).toEqual({ count: 1, fromEarlierCalls: 0, startingBaseline: 0, runningBaseline: [], expiresAt: at(MINUTE) });
+    expect(first.memory.expectedCreates).toEqual({ count: 1, fromEarlierCalls: 0, startingBaseline: 0, runningBaseline: [], askedAt: NOW, expiresAt: at(MINUTE) });
     const second = onlyPlan(limited(HOUR, { memory: [{ presetId: "stuck", ...first.memory }] }), policy, at(10 * SECOND));
     expect(second.actions).toEqual([]);
     expect(second.blockedReason).toBe("the last creates all failed (hard limit): waiting for the create in flight");
@@ -397,7 +397,7 @@ describe("maxCreatesInFlight", () => {
   });
 
   it("counts creates asked for but not visible yet as in flight", () => {
-    const memory: PresetMemory = { ...EMPTY_MEMORY, expectedCreates: { count: 2, fromEarlierCalls: 0, startingBaseline: 0, runningBaseline: [], expiresAt: at(MINUTE) } };
+    const memory: PresetMemory = { ...EMPTY_MEMORY, expectedCreates: { count: 2, fromEarlierCalls: 0, startingBaseline: 0, runningBaseline: [], askedAt: NOW, expiresAt: at(MINUTE) } };
     const plan = planCycle(
       emptyGlobal({ presets: [preset("a", { desiredInstances: 4 }), preset("b", { desiredInstances: 2 })], memory: [{ presetId: "a", ...memory }] }),
       clock,
@@ -467,7 +467,7 @@ describe("slow start", () => {
       },
     ]);
     expect(plan.memory).toEqual({
-      expectedCreates: { count: 1, fromEarlierCalls: 0, startingBaseline: 0, runningBaseline: [], expiresAt: at(MINUTE) },
+      expectedCreates: { count: 1, fromEarlierCalls: 0, startingBaseline: 0, runningBaseline: [], askedAt: NOW, expiresAt: at(MINUTE) },
       expectedDeletes: [],
       desiredPeaks: [],
       createWindow: 1,

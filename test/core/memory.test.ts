@@ -45,6 +45,8 @@ interface Expecting {
   readonly startingBaseline?: number;
   readonly runningBaseline?: string[];
   readonly fromEarlierCalls?: number;
+  /** Default: a minute (the default expectation TTL) before `expiresAt`. */
+  readonly askedAt?: Date;
 }
 
 const expecting = (count: number, expiresAt: Date, baseline: Expecting = {}): PresetMemory => ({
@@ -54,6 +56,7 @@ const expecting = (count: number, expiresAt: Date, baseline: Expecting = {}): Pr
     fromEarlierCalls: baseline.fromEarlierCalls ?? 0,
     startingBaseline: baseline.startingBaseline ?? 0,
     runningBaseline: baseline.runningBaseline ?? [],
+    askedAt: baseline.askedAt ?? new Date(expiresAt.getTime() - MINUTE),
     expiresAt,
   },
 });
@@ -132,6 +135,30 @@ describe("expectations — creates asked for", () => {
     expect(plan.memory).toEqual(expecting(4, at(MINUTE), { fromEarlierCalls: 2, startingBaseline: 1 }));
   });
 
+  it("takes a failed build recorded since the call as its sign: builds that all failed show up nowhere else", () => {
+    const memory = expecting(3, at(MINUTE));
+    const failedSince = planCycle(
+      emptyGlobal({ presets: [makePreset({ id: "a", desiredInstances: 3 })], backoffs: [{ presetId: "a", failedBuilds: 3, lastBuildAt: NOW }], memory: [{ presetId: "a", ...memory }] }),
+      clockAt(at(30 * SECOND)),
+    ).presets[0];
+    expect(failedSince?.state.starting).toBe(0);
+    expect(failedSince?.actions).toEqual([
+      {
+        type: "backoff",
+        until: at(3 * MINUTE),
+        reason: "desired 3 (base count), 0 running, 0 starting, but 3 recent creates failed: back off until 2025-06-02T10:03:00.000Z instead of creating 3",
+      },
+    ]);
+    expect(failedSince?.memory).toEqual(EMPTY_MEMORY);
+    // A failure from before the call says nothing about it.
+    const failedBefore = planCycle(
+      emptyGlobal({ presets: [makePreset({ id: "a", desiredInstances: 3 })], backoffs: [{ presetId: "a", failedBuilds: 1, lastBuildAt: at(-1) }], memory: [{ presetId: "a", ...memory }] }),
+      clockAt(at(30 * SECOND)),
+    ).presets[0];
+    expect(failedBefore?.state.starting).toBe(3);
+    expect(failedBefore?.actions).toEqual([]);
+  });
+
   it("drops them when they expire: still counted at the expiry, not a millisecond after", () => {
     const memory = expecting(3, at(MINUTE));
     expect(cycle(at(MINUTE), { memory }).actions).toEqual([]);
@@ -141,8 +168,8 @@ describe("expectations — creates asked for", () => {
   });
 
   it("takes the expiry from expectationTtlMs", () => {
-    expect(cycle(NOW, {}, { expectationTtlMs: 5 * SECOND }).memory).toEqual(expecting(3, at(5 * SECOND)));
-    expect(cycle(NOW, {}, { expectationTtlMs: 0 }).memory).toEqual(expecting(3, NOW));
+    expect(cycle(NOW, {}, { expectationTtlMs: 5 * SECOND }).memory).toEqual(expecting(3, at(5 * SECOND), { askedAt: NOW }));
+    expect(cycle(NOW, {}, { expectationTtlMs: 0 }).memory).toEqual(expecting(3, NOW, { askedAt: NOW }));
   });
 
   it("refuses memory that says more creates came from earlier calls than are expected", () => {
@@ -222,7 +249,7 @@ describe("expectations — deletes asked for", () => {
 describe("expectations — afterExecution", () => {
   const planned: PresetMemory = {
     ...EMPTY_MEMORY,
-    expectedCreates: { count: 5, fromEarlierCalls: 1, startingBaseline: 1, runningBaseline: ["w9"], expiresAt: at(MINUTE) },
+    expectedCreates: { count: 5, fromEarlierCalls: 1, startingBaseline: 1, runningBaseline: ["w9"], askedAt: NOW, expiresAt: at(MINUTE) },
     expectedDeletes: [
       { workspaceId: "w1", expiresAt: at(MINUTE) },
       { workspaceId: "w2", expiresAt: at(MINUTE) },
@@ -236,11 +263,11 @@ describe("expectations — afterExecution", () => {
   it("removes the creates that were not made, which were the latest call's", () => {
     expect(afterExecution(planned, { createsNotMade: 3, deletesNotMade: [] })).toEqual({
       ...planned,
-      expectedCreates: { count: 2, fromEarlierCalls: 1, startingBaseline: 1, runningBaseline: ["w9"], expiresAt: at(MINUTE) },
+      expectedCreates: { count: 2, fromEarlierCalls: 1, startingBaseline: 1, runningBaseline: ["w9"], askedAt: NOW, expiresAt: at(MINUTE) },
     });
     // The latest call asked for 4: the earlier call's one stays expected.
     expect(afterExecution(planned, { createsNotMade: 4, deletesNotMade: [] })).toEqual({ ...planned, expectedCreates: { ...planned.expectedCreates, count: 1 } });
-    const single: PresetMemory = { ...planned, expectedCreates: { count: 3, fromEarlierCalls: 0, startingBaseline: 0, runningBaseline: [], expiresAt: at(MINUTE) } };
+    const single: PresetMemory = { ...planned, expectedCreates: { count: 3, fromEarlierCalls: 0, startingBaseline: 0, runningBaseline: [], askedAt: NOW, expiresAt: at(MINUTE) } };
     expect(afterExecution(single, { createsNotMade: 3, deletesNotMade: [] })).toEqual({ ...single, expectedCreates: null });
   });
 
@@ -347,7 +374,7 @@ describe("planCycle — the memory it returns for each preset", () => {
         "grow",
         {
           ...EMPTY_MEMORY,
-          expectedCreates: { count: 1, fromEarlierCalls: 0, startingBaseline: 1, runningBaseline: ["g1"], expiresAt: at(30 * SECOND) },
+          expectedCreates: { count: 1, fromEarlierCalls: 0, startingBaseline: 1, runningBaseline: ["g1"], askedAt: NOW, expiresAt: at(30 * SECOND) },
           desiredPeaks: [{ at: NOW, desired: 3 }],
         },
       ],

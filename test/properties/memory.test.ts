@@ -43,6 +43,7 @@ function memoryArb(snapshot: PresetSnapshot, nowMs: number): fc.Arbitrary<Preset
         fromEarlierCalls: fc.integer({ min: 0, max: count }),
         startingBaseline: fc.integer({ min: 0, max: 4 }),
         runningBaseline: fc.uniqueArray(someId, { maxLength: 4 }),
+        askedAt: fc.integer({ min: -3 * MINUTE_MS, max: 0 }).map((offset) => new Date(nowMs + offset)),
         expiresAt: expiry,
       }),
     ),
@@ -354,7 +355,7 @@ describe("(c) plans without memory and without the new settings", () => {
           const runningBaseline = snapshot.running.map((prebuild) => prebuild.id).sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
           expect(entry.memory).toEqual({
             ...EMPTY_MEMORY,
-            expectedCreates: created === 0 ? null : { count: created, fromEarlierCalls: 0, startingBaseline: snapshot.inProgress.start, runningBaseline, expiresAt },
+            expectedCreates: created === 0 ? null : { count: created, fromEarlierCalls: 0, startingBaseline: snapshot.inProgress.start, runningBaseline, askedAt: new Date(nowMs), expiresAt },
             expectedDeletes: deletedIds(entry.actions).map((workspaceId) => ({ workspaceId, expiresAt })),
           });
         }
