@@ -87,16 +87,17 @@ function activeDecision(snapshot: PresetSnapshot, evaluation: Evaluation, policy
       return { ...decided, blocked: "hardLimited", blockedReason: hardLimitedReason(probe, snapshot) };
     }
     // With nothing to create, a due probe waits until something is wanted.
-    const shown = probe === "probing" ? { dueAtMs: nowMs } : probe;
+    const shown = probe === "probing" ? "notNeeded" : probe;
     return { ...decided, blocked: "hardLimited", blockedReason: hardLimitedReason(shown, snapshot), probeAtMs: typeof probe === "object" ? probe.dueAtMs : null };
   }
-  if (toCreate === 0) return decided;
+  const window = policy.slowStart ? currentWindow(evaluation.memory, state.starting, (snapshot.backoff?.failedBuilds ?? 0) > 0) : 1;
+  // A full pool keeps its slow-start window: only a failure sends it back to 1.
+  if (toCreate === 0) return { ...decided, window };
   const until = backoffUntilMs(snapshot.preset.id, snapshot.backoff, policy);
   if (until !== null && nowMs <= until) {
     actions.push({ type: "backoff", until: new Date(until), reason: backoffReason(snapshot, evaluation, until, toCreate) });
     return { ...decided, backoffUntilMs: until };
   }
-  const window = policy.slowStart ? currentWindow(evaluation.memory, state.starting, (snapshot.backoff?.failedBuilds ?? 0) > 0) : 1;
   const count = policy.slowStart ? Math.min(toCreate, Math.max(0, window - state.starting)) : toCreate;
   if (count > 0) {
     const cut = count < toCreate ? { requested: toCreate, limit: `slow start (at most ${window} in flight while builds keep succeeding)` } : null;

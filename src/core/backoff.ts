@@ -21,8 +21,9 @@ function jitterDraw(presetId: string, failedBuilds: number): number {
 export function backoffDelayMs(presetId: string, failedBuilds: number, policy: ResolvedPolicy): number {
   if (policy.backoff.kind === "linear") return failedBuilds * policy.backoffIntervalMs;
   const { capMs, jitter } = policy.backoff;
-  // 2^(failed − 1) overflows to Infinity for large counts; the cap bounds it first.
-  const grown = Math.min(capMs, policy.backoffIntervalMs * 2 ** Math.min(failedBuilds - 1, 1024));
+  // 2^1023 is the largest finite power of two: a larger exponent would make a base of 0 give
+  // 0 × Infinity = NaN (a wait until the end of time) instead of no wait at all.
+  const grown = Math.min(capMs, policy.backoffIntervalMs * 2 ** Math.min(failedBuilds - 1, 1023));
   return Math.floor(grown * (1 - jitter * jitterDraw(presetId, failedBuilds)));
 }
 

@@ -6,7 +6,7 @@ import { compareIds, oldestFirst } from "./ordering.js";
 import { inactiveBecause } from "./state.js";
 import type { Clock, PresetSnapshot, RunningPrebuild } from "./types.js";
 import { assertValidSnapshot, readClock } from "./validate/index.js";
-import { array, check, describeValue, id, isRecord, issuesOf, object, type Rule } from "./validate/rules.js";
+import { array, describeValue, id, isRecord, issuesOf, object, type Rule } from "./validate/rules.js";
 
 function isStringRecord(value: unknown): value is Readonly<Record<string, string>> {
   if (!isRecord(value) || Array.isArray(value)) return false;
@@ -14,8 +14,18 @@ function isStringRecord(value: unknown): value is Readonly<Record<string, string
   return true;
 }
 
-/** Template parameters: an object of string values. */
-export const parametersRule: Rule<Readonly<Record<string, string>>> = check(isStringRecord, (value) => `must be an object whose values are strings, got ${describeValue(value)}`);
+/** Template parameters: an object of string values; a value that is not a string is named by its key. */
+export const parametersRule: Rule<Readonly<Record<string, string>>> = {
+  is: isStringRecord,
+  explain(value, path, issues) {
+    if (isStringRecord(value)) return;
+    if (!isRecord(value) || Array.isArray(value)) {
+      issues.add(path, `must be an object whose values are strings, got ${describeValue(value)}`);
+      return;
+    }
+    for (const key in value) if (typeof value[key] !== "string") issues.add([...path, key], `must be a string, got ${describeValue(value[key])}`);
+  },
+};
 const parameterizedPresets = array(object({ id, parameters: parametersRule }));
 
 /**

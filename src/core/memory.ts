@@ -6,7 +6,7 @@
 import { addMs } from "./instant.js";
 import { compareIds } from "./ordering.js";
 import type { ResolvedPolicy } from "./policy.js";
-import type { DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, PresetSnapshot, RunningPrebuild } from "./types.js";
+import type { Backoff, DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, RunningPrebuild } from "./types.js";
 
 /** The memory of a preset the runtime knows nothing about. */
 export const EMPTY_MEMORY: PresetMemory = Object.freeze({
@@ -24,6 +24,8 @@ export const MAX_CREATE_WINDOW = 1024;
 export interface SettledMemory {
   /** Creates asked for that the snapshot does not show yet. */
   readonly pendingCreates: number;
+  /** Of `pendingCreates`, those asked for by calls before the latest one. */
+  readonly pendingFromEarlierCalls: number;
   /** Running prebuilds the runtime asked to delete (they count as deleting, not running). */
   readonly pendingDeletes: ReadonlySet<string>;
   /** Peaks still inside the stabilization window. */
@@ -31,38 +33,36 @@ export interface SettledMemory {
 }
 
 /**
- * How many of the creates asked for the snapshot does not show yet. A create shows as one more
- * build starting than when it was asked for, or as a running prebuild that was not running then
- * (it became visible and finished between two snapshots; one that was starting then and runs now
- * counts as no change).
+ * How many of the creates asked for the snapshot does not show yet. A create that becomes visible
+ * raises `inProgress.start` above its baseline, or appears as a running prebuild that was not
+ * running then (it became visible and finished between two snapshots); a build that was already
+ * starting and finishes lowers the one as it raises the other, so the two are counted together.
  *
- * A provisioner returns once all of a call's builds are queued, and a store shows writes in the
- * order they were made: so once more builds show than the older creates still pending when the
- * last call was made (`carried`), the last call has shown, and everything before it too — even if
- * some of its prebuilds were claimed before this replica looked. Until then the creates not
- * accounted for count as starting, until the expectation expires: the cautious side, since
- * counting a create as starting can only delay a create, never add one.
+ * A provisioner returns once all of a call's builds are queued, so a store that shows one of them
+ * has caught up with the call: the latest call's creates count as shown at the first sign, even if
+ * some of its prebuilds were claimed, deleted or failed before this replica looked; a failed build
+ * recorded since the call is such a sign too (builds that all failed show up nowhere else). But the signs
+ * go to the earlier calls' creates first, one by one: a store that lags shows the builds of an
+ * earlier call before those of a later one, and these must not stand for the later call's.
+ * Until they show, or the expectation expires, creates count as starting: the cautious side, since
+ * a create counted as starting can only delay a create, never add one.
  */
-function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], lastFailureMs: number | null, nowMs: number): number {
-  if (expected === null || nowMs > expected.expiresAt.getTime()) return 0;
+function pendingCreates(expected: ExpectedCreates | null, starting: number, running: readonly RunningPrebuild[], backoff: Backoff | null, nowMs: number): { total: number; fromEarlierCalls: number } {
+  if (expected === null || nowMs > expected.expiresAt.getTime()) return { total: 0, fromEarlierCalls: 0 };
+  if (backoff !== null && backoff.failedBuilds > 0 && backoff.lastBuildAt.getTime() >= expected.askedAt.getTime()) return { total: 0, fromEarlierCalls: 0 };
   const known = new Set(expected.runningBaseline);
-  let appeared = 0;
+  let appeared = starting - expected.startingBaseline;
   for (const prebuild of running) if (!known.has(prebuild.id)) appeared += 1;
-  // A create that failed, queued since the request, showed and finished before this replica looked.
-  const failedSince = lastFailureMs !== null && lastFailureMs >= expected.askedAt.getTime() ? 1 : 0;
-  const visible = Math.max(0, starting - expected.startingBaseline + appeared) + failedSince;
-  return visible > expected.carried ? 0 : expected.count - visible;
+  const earlier = Math.min(expected.fromEarlierCalls, expected.count);
+  const earlierLeft = Math.max(0, earlier - Math.max(0, appeared));
+  const latestLeft = appeared > earlier ? 0 : expected.count - earlier;
+  return { total: earlierLeft + latestLeft, fromEarlierCalls: earlierLeft };
 }
 
-const NOTHING_PENDING: SettledMemory = Object.freeze({ pendingCreates: 0, pendingDeletes: new Set<string>(), desiredPeaks: Object.freeze([]) });
+/** The memory at a new snapshot: expectations met or expired are dropped, old peaks leave the window. */
+const NOTHING_PENDING: SettledMemory = Object.freeze({ pendingCreates: 0, pendingFromEarlierCalls: 0, pendingDeletes: new Set<string>(), desiredPeaks: Object.freeze([]) });
 
-export function settleMemory(
-  memory: PresetMemory,
-  snapshot: Pick<PresetSnapshot, "running" | "backoff"> & { readonly starting: number },
-  nowMs: number,
-  policy: ResolvedPolicy,
-): SettledMemory {
-  const { running, starting } = snapshot;
+export function settleMemory(memory: PresetMemory, starting: number, running: readonly RunningPrebuild[], backoff: Backoff | null, nowMs: number, policy: ResolvedPolicy): SettledMemory {
   // Most presets of most cycles remember nothing: no allocation for them.
   if (memory.expectedCreates === null && memory.expectedDeletes.length === 0 && memory.desiredPeaks.length === 0) return NOTHING_PENDING;
   let pendingDeletes: Set<string> = NOTHING_PENDING.pendingDeletes as Set<string>;
@@ -75,8 +75,10 @@ export function settleMemory(
     }
   }
   const windowStart = nowMs - policy.scaleDownStabilizationMs;
+  const creates = pendingCreates(memory.expectedCreates, starting, running, backoff, nowMs);
   return {
-    pendingCreates: pendingCreates(memory.expectedCreates, starting, running, snapshot.backoff?.lastBuildAt.getTime() ?? null, nowMs),
+    pendingCreates: creates.total,
+    pendingFromEarlierCalls: creates.fromEarlierCalls,
     pendingDeletes,
     desiredPeaks: policy.scaleDownStabilizationMs === 0 ? [] : memory.desiredPeaks.filter((peak) => peak.at.getTime() > windowStart),
   };
@@ -109,19 +111,24 @@ export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemo
   if (step.created === 0 && step.deleted.length === 0 && settled === NOTHING_PENDING && policy.scaleDownStabilizationMs === 0 && !policy.slowStart) return EMPTY_MEMORY;
   const expiresAt = new Date(addMs(nowMs, policy.expectationTtlMs));
   let expectedCreates: ExpectedCreates | null = null;
-  if (step.created > 0) {
-    // A fresh baseline from this snapshot: what was still pending is carried over in the count.
-    // Sorted, so that the memory does not depend on the order of the snapshot's rows.
+  const count = settled.pendingCreates + step.created;
+  if (count > 0) {
+    // A fresh baseline from this snapshot, so that what showed up now is not counted again; what
+    // is still pending is carried over in the count. A new call makes everything still pending
+    // "earlier", and restarts the expiry. Sorted, so that the memory does not depend on the order
+    // of the snapshot's rows.
     const runningBaseline = step.running.map((prebuild) => prebuild.id).sort(compareIds);
+    const newCall = step.created > 0 || memory.expectedCreates === null;
+    const previous = newCall ? null : memory.expectedCreates;
     expectedCreates = {
-      count: settled.pendingCreates + step.created,
-      carried: settled.pendingCreates,
+      count,
+      fromEarlierCalls: newCall ? settled.pendingCreates : settled.pendingFromEarlierCalls,
       startingBaseline: step.starting,
       runningBaseline,
-      askedAt: new Date(nowMs),
-      expiresAt,
+      askedAt: previous === null ? new Date(nowMs) : previous.askedAt,
+      expiresAt: previous === null ? expiresAt : previous.expiresAt,
     };
-  } else if (settled.pendingCreates > 0) expectedCreates = memory.expectedCreates;
+  }
   const expectedDeletes: ExpectedDelete[] = memory.expectedDeletes.filter((expected) => settled.pendingDeletes.has(expected.workspaceId));
   for (const workspaceId of step.deleted) expectedDeletes.push({ workspaceId, expiresAt });
   return {
@@ -181,12 +188,13 @@ export interface ExecutionOutcome {
 export function afterExecution(memory: PresetMemory, outcome: ExecutionOutcome): PresetMemory {
   if (outcome.createsNotMade === 0 && outcome.deletesNotMade.length === 0) return memory;
   const expected = memory.expectedCreates;
-  const remaining = expected === null ? 0 : expected.count - outcome.createsNotMade;
+  // The creates not made are the latest call's: the earlier calls' stay expected.
+  const remaining = expected === null ? 0 : Math.max(expected.count - outcome.createsNotMade, Math.min(expected.fromEarlierCalls, expected.count));
   const notMade = new Set(outcome.deletesNotMade);
   return {
     ...memory,
-    // What was carried from older requests can only be as much as is left.
-    expectedCreates: expected === null || remaining <= 0 ? null : { ...expected, count: remaining, carried: Math.min(expected.carried, remaining) },
+    // What is still hidden from earlier calls can only be as much as is left.
+    expectedCreates: expected === null || remaining <= 0 ? null : { ...expected, count: remaining, fromEarlierCalls: Math.min(expected.fromEarlierCalls, remaining) },
     expectedDeletes: memory.expectedDeletes.filter((expected) => !notMade.has(expected.workspaceId)),
   };
 }

@@ -4,6 +4,7 @@ import { decide, type Decision } from "./actions.js";
 import { backoffUntilMs } from "./backoff.js";
 import { nextDemandChange } from "./demand.js";
 import { nextExpiry } from "./expiry.js";
+import { LATEST_MS } from "./instant.js";
 import { resolvePolicy, type ResolvedPolicy } from "./policy.js";
 import { nextScheduledTargetChange } from "./schedule.js";
 import { evaluate, type Evaluation } from "./state.js";
@@ -51,13 +52,20 @@ function scheduleChange(snapshot: PresetSnapshot, nowMs: number, scans: Schedule
 
 /** The next change of a validated, evaluated and decided snapshot, in epoch milliseconds, or `null`. */
 export function nextChangeMs(snapshot: PresetSnapshot, evaluation: Evaluation, decision: Decision, policy: ResolvedPolicy, scans?: ScheduleScans): number | null {
-  // An inactive preset deletes everything it has whatever the time: nothing it decides can change.
-  if (evaluation.inactiveBecause !== null) return null;
   const { nowMs, settled, memory, target } = evaluation;
   let earliest: number | null = null;
   const consider = (candidate: number | null) => {
-    if (candidate !== null && candidate > nowMs && (earliest === null || candidate < earliest)) earliest = candidate;
+    if (candidate === null) return;
+    // A change past the end of the Date range (a backoff or expectation ending there, plus 1 ms)
+    // is reported as that end: never later than the change, and never an Invalid Date.
+    const bounded = Math.min(candidate, LATEST_MS);
+    if (bounded > nowMs && (earliest === null || bounded < earliest)) earliest = bounded;
   };
+  // A delete asked for that the store still shows is asked again once its expectation expires,
+  // whether the preset is active or not.
+  for (const expected of memory.expectedDeletes) if (settled.pendingDeletes.has(expected.workspaceId)) consider(expected.expiresAt.getTime() + 1);
+  // An inactive preset deletes everything it has whatever the time: nothing else it decides can change.
+  if (evaluation.inactiveBecause !== null) return earliest;
   consider(scheduleChange(snapshot, nowMs, scans));
   consider(nextExpiry(snapshot.preset, evaluation.split.unexpired));
   if (decision.blocked === null) {
@@ -74,7 +82,6 @@ export function nextChangeMs(snapshot: PresetSnapshot, evaluation: Evaluation, d
   const peak = settled.desiredPeaks[0];
   if (peak !== undefined && peak.desired > evaluation.state.desired) consider(peak.at.getTime() + policy.scaleDownStabilizationMs);
   if (settled.pendingCreates > 0 && memory.expectedCreates !== null) consider(memory.expectedCreates.expiresAt.getTime() + 1);
-  for (const expected of memory.expectedDeletes) if (settled.pendingDeletes.has(expected.workspaceId)) consider(expected.expiresAt.getTime() + 1);
   return earliest;
 }
 

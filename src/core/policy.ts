@@ -97,16 +97,18 @@ function resolveBackoff(value: unknown, issues: IssueList): ResolvedPolicy["back
     issues.add(["policy", "backoff"], `must be { kind: "linear" } or { kind: "exponential", capMs, jitter? }, got ${describeValue(value)}`);
     return DEFAULTS.backoff;
   }
-  const allowed = value["kind"] === "exponential" ? ["kind", "capMs", "jitter"] : ["kind"];
-  const kind = value["kind"] === "exponential" ? "an exponential" : value["kind"] === "linear" ? "a linear" : "this";
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) issues.add(["policy", "backoff", key], `is not a setting of ${kind} backoff`);
-  if (value["kind"] === "linear") return DEFAULTS.backoff;
-  if (value["kind"] !== "exponential") {
-    issues.add(["policy", "backoff", "kind"], `must be "linear" or "exponential", got ${JSON.stringify(value["kind"]) ?? "nothing"}`);
+  const kind = value["kind"];
+  if (kind !== "linear" && kind !== "exponential") {
+    // Which other keys belong depends on the kind: without a known one, the kind is the only problem.
+    issues.add(["policy", "backoff", "kind"], `must be "linear" or "exponential", got ${JSON.stringify(kind) ?? "nothing"}`);
     return DEFAULTS.backoff;
   }
+  const unknownKey = kind === "exponential" ? "is not a setting of an exponential backoff (its settings are kind, capMs, jitter)" : "is not a setting of a linear backoff (its only setting is kind)";
+  const allowed = kind === "exponential" ? ["kind", "capMs", "jitter"] : ["kind"];
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) issues.add(["policy", "backoff", key], unknownKey);
+  if (kind === "linear") return DEFAULTS.backoff;
   positiveMilliseconds.explain(value["capMs"], ["policy", "backoff", "capMs"], issues);
-  const jitter = value["jitter"] ?? DEFAULT_BACKOFF_JITTER;
+  const jitter = value["jitter"] === undefined ? DEFAULT_BACKOFF_JITTER : value["jitter"];
   fraction.explain(jitter, ["policy", "backoff", "jitter"], issues);
   return { kind: "exponential", capMs: value["capMs"] as number, jitter: jitter as number };
 }

@@ -85,7 +85,7 @@ export function probeReason(snapshot: PresetSnapshot, evaluation: Evaluation, re
 }
 
 /** Where a hard-limited preset stands with its probes. */
-export type ProbeState = "off" | "inactive" | "noLastFailure" | "inFlight" | "probing" | { readonly dueAtMs: number };
+export type ProbeState = "off" | "inactive" | "noLastFailure" | "inFlight" | "probing" | "notNeeded" | { readonly dueAtMs: number };
 
 /** Why a hard-limited preset gets no creates (but a probe), and what lifts the block. */
 export function hardLimitedReason(probe: ProbeState, snapshot: PresetSnapshot): string {
@@ -95,6 +95,7 @@ export function hardLimitedReason(probe: ProbeState, snapshot: PresetSnapshot): 
   if (probe === "noLastFailure") return `${base}: no probe, because the snapshot does not say when the last create failed (no backoff row)`;
   if (probe === "inFlight") return `${base}: waiting for the create in flight`;
   if (probe === "probing") return `${base}: probing with 1 create`;
+  if (probe === "notNeeded") return `${base}: a probe is due, but no create is needed now`;
   return `${base}: the next probe create is due at ${describeUntil(snapshot, probe.dueAtMs)}`;
 }
 

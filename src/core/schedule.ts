@@ -99,8 +99,12 @@ export function scheduledCount(preset: Preset, epochMs: number): ScheduledCount 
   const lead = leadMs(preset);
   if (lead === 0) return best;
   const end = epochMs + lead;
+  // No instant can want more than the largest count there is: once reached, the rest of the window
+  // cannot change the answer (a schedule that flips every minute would otherwise cost a visit to
+  // each of a day's 1440 boundaries, per preset, per cycle).
+  const ceiling = Math.max(preset.desiredInstances, ...(preset.scheduling?.schedules ?? []).map((schedule) => schedule.instances));
   // The count changes only at schedule boundaries: visit each one inside the lead window.
-  for (let at = nextScheduleChange(preset, epochMs); at !== null && at <= end; at = nextScheduleChange(preset, at)) {
+  for (let at = nextScheduleChange(preset, epochMs); at !== null && at <= end && best.count < ceiling; at = nextScheduleChange(preset, at)) {
     const later = countAtInstant(preset, at);
     if (later.count > best.count) best = { ...later, aheadFor: at };
   }

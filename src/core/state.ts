@@ -53,7 +53,7 @@ export function evaluate(snapshot: PresetSnapshot, nowMs: number, policy: Resolv
   const { preset, inProgress } = snapshot;
   const because = inactiveBecause(preset);
   const memory = snapshot.memory ?? EMPTY_MEMORY;
-  const settled = settleMemory(memory, { running: snapshot.running, backoff: snapshot.backoff, starting: inProgress.start }, nowMs, policy);
+  const settled = settleMemory(memory, inProgress.start, snapshot.running, snapshot.backoff, nowMs, policy);
   const split = splitByExpiry(preset, withoutPendingDeletes(snapshot.running, settled.pendingDeletes), nowMs);
   const unexpired = split.unexpired.length;
   const starting = inProgress.start + settled.pendingCreates;

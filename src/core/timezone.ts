@@ -195,8 +195,16 @@ export function offsetTimeline(timeZone: string, fromMs: number, toMs: number): 
 export function describeInstant(instant: Date, timeZone: string): string {
   const epochMs = instant.getTime();
   const shifted = new Date(epochMs + offsetAt(timeZone, epochMs));
-  const wall = shifted.toISOString().slice(0, 16).replace("T", " ");
-  return `${wall} ${zoneName(timeZone, instant, epochMs - shifted.getTime())}`;
+  // At the very end of the Date range the wall clock east of Greenwich lies beyond it (and Intl
+  // cannot name the zone there): such an instant is said in UTC.
+  if (Number.isNaN(shifted.getTime())) return `${wallText(instant)} UTC`;
+  return `${wallText(shifted)} ${zoneName(timeZone, instant, epochMs - shifted.getTime())}`;
+}
+
+/** "2025-03-09 14:02" of a Date read as UTC; years past 9999 keep all their digits ("+275760-09-12 20:00"). */
+function wallText(shifted: Date): string {
+  const iso = shifted.toISOString();
+  return iso.slice(0, iso.indexOf("T") + 6).replace("T", " ");
 }
 
 const zoneNames = new Map<string, string>();

@@ -113,16 +113,17 @@ export interface ExpectedCreates {
   /** How many creates are not yet visible in the snapshot. */
   readonly count: number;
   /**
-   * Of `count`, those asked for before the last request and still not visible when it was made.
-   * Once more creates show than this, the last request has shown, and so has everything before it.
+   * Of `count`, how many earlier calls asked for and the snapshot did not show yet when the latest
+   * call was made. Those show up one by one; the latest call's creates all count as shown at the
+   * first create that shows up beyond them (a store that shows one build of a call shows the call).
    */
-  readonly carried: number;
+  readonly fromEarlierCalls: number;
+  /** When the latest call was made: a failed build recorded since then shows the store has caught up with it. */
+  readonly askedAt: Date;
   /** `inProgress.start` when they were asked for: a rise above it is a create becoming visible. */
   readonly startingBaseline: number;
   /** The running prebuilds when they were asked for: a new id is a create that became visible and finished. */
   readonly runningBaseline: readonly string[];
-  /** When they were asked for: a claim since then may have taken one that became visible. */
-  readonly askedAt: Date;
   /** After this instant the expectation is dropped whatever the snapshot shows. */
   readonly expiresAt: Date;
 }

@@ -49,9 +49,9 @@ describe("planCycle — a probe the cycle's limit leaves no room for (SPEC §12)
 
 describe("planCycle — expectations settled by what the snapshot shows (SPEC §12)", () => {
   const asked = new Date(NOW.getTime() - 30_000);
-  const expecting = (count: number, carried: number) => ({
+  const expecting = (count: number, fromEarlierCalls: number) => ({
     presetId: "p",
-    expectedCreates: { count, carried, startingBaseline: 0, runningBaseline: [], askedAt: asked, expiresAt: new Date(NOW.getTime() + 30_000) },
+    expectedCreates: { count, fromEarlierCalls, startingBaseline: 0, runningBaseline: [], askedAt: asked, expiresAt: new Date(NOW.getTime() + 30_000) },
     expectedDeletes: [],
     desiredPeaks: [],
     createWindow: 1,
@@ -100,7 +100,7 @@ describe("planCycle — expectations settled by what the snapshot shows (SPEC §
       });
     // Two of the three show: they may be the two older ones; the last request is still pending.
     expect(planCycle(global(2), clock).presets[0]?.state.starting).toBe(1);
-    // Three show: more than the two carried, so the last request has shown, and all before it.
+    // Three show: more than the two from earlier calls, so the last request has shown, and all before it.
     expect(planCycle(global(3), clock).presets[0]?.state.starting).toBe(0);
   });
 });

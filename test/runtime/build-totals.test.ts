@@ -157,7 +157,7 @@ describe("Reconciler — created, failed and claimed from the store's build tota
     expect(logger.lines.filter((line) => line.level === "error").map((line) => line.fields["error"])).toEqual([
       "connection refused",
       "store.loadBuildTotals did not settle within 30 ms",
-      "store.loadBuildTotals must resolve to an array of totals, got a object",
+      "store.loadBuildTotals must resolve to an array of totals, got an object",
     ]);
   });
 

@@ -307,7 +307,7 @@ describe("Reconciler — typed errors for unusable arguments (SPEC §12)", () =>
   it("findMatchingPreset refuses parameters that are not an object of strings", () => {
     const error = thrownError(() => findMatchingPreset([{ id: "p", parameters: { region: 3 as unknown as string } }], null as unknown as Record<string, string>));
     expect(error).toBeInstanceOf(ArgumentValidationError);
-    expect((error as ArgumentValidationError).issues.map((issue) => issue.path)).toEqual(["presets[0].parameters", "parameters"]);
+    expect((error as ArgumentValidationError).issues.map((issue) => issue.path)).toEqual(["presets[0].parameters.region", "parameters"]);
   });
 
   it("refuses unusable options at construction, naming each", () => {

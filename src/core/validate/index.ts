@@ -4,6 +4,7 @@
  */
 
 import { SnapshotValidationError, type ValidationIssue } from "../errors.js";
+import { LATEST_MS } from "../instant.js";
 import type { Clock, Preset, PresetSnapshot } from "../types.js";
 import { check, describeValue, IssueList, isRecord, issuesOf, nullable, object, array, boolean, count, type Rule } from "./rules.js";
 import {
@@ -107,9 +108,18 @@ export function assertValidSnapshot(snapshot: PresetSnapshot): void {
   throw new SnapshotValidationError(validatePresetSnapshot(snapshot), typeof presetId === "string" ? presetId : null);
 }
 
+/**
+ * The latest "now" the core accepts: it looks up to ten days ahead of now (schedules 8 days, a lead
+ * time of up to a day, a day of slack), and those instants must still be Dates.
+ */
+const LATEST_NOW_MS = LATEST_MS - 30 * 24 * 60 * 60 * 1000;
+
 const validNow = check(
-  (value): value is Date => value instanceof Date && !Number.isNaN(value.getTime()),
-  (value) => `must be a valid Date, got ${describeValue(value)}`,
+  (value): value is Date => value instanceof Date && !Number.isNaN(value.getTime()) && value.getTime() <= LATEST_NOW_MS,
+  (value) =>
+    value instanceof Date && !Number.isNaN(value.getTime())
+      ? `must be no later than ${new Date(LATEST_NOW_MS).toISOString()} (the core looks days ahead of now, and Dates end at ${new Date(LATEST_MS).toISOString()}), got ${value.toISOString()}`
+      : `must be a valid Date, got ${describeValue(value)}`,
 );
 
 /** Reads the clock once; throws {@link SnapshotValidationError} when it returns no valid Date. */

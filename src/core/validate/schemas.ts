@@ -164,8 +164,12 @@ export const statusRecordRule = object(statusFields, [keyWhenFailed]);
 /** A recorded status row. */
 export const recordedStatusRule = object({ presetId: id, ...statusFields }, [keyWhenFailed]) as Rule<RecordedPresetStatus>;
 
+const earlierWithinCount: Rule<unknown> = check(
+  (value): value is unknown => !isRecord(value) || typeof value["fromEarlierCalls"] !== "number" || typeof value["count"] !== "number" || value["fromEarlierCalls"] <= value["count"],
+  () => "fromEarlierCalls must not be larger than count",
+);
 const expectedCreates: Rule<ExpectedCreates | null> = nullable(
-  object({ count, carried: count, startingBaseline: count, runningBaseline: array(id), askedAt: date, expiresAt: date }),
+  object({ count, fromEarlierCalls: count, startingBaseline: count, runningBaseline: array(id), askedAt: date, expiresAt: date }, [earlierWithinCount]),
 ) as Rule<ExpectedCreates | null>;
 const expectedDelete: Rule<ExpectedDelete> = object({ workspaceId: id, expiresAt: date });
 const desiredSample: Rule<DesiredSample> = object({ at: date, desired: count });
