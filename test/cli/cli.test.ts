@@ -135,7 +135,7 @@ describe("prebuild-reconciler simulate", () => {
     ["in a missing folder", join(tmpdir(), "no-such-folder-for-prebuilds", "x.svg"), "ENOENT"],
     ["that is a folder", tmpdir(), "EISDIR"],
   ])("exits 2 before simulating when the SVG path is %s", async (_, path, code) => {
-    const outcome = await cli("simulate", scenario, "--days", "31", "--svg", path);
+    const outcome = await cli("simulate", scenario, "--days", "366", "--svg", path);
     expect(outcome).toEqual({ code: 2, stdout: "", stderr: `--svg: cannot write ${path} (${code})\n` });
   });
 
@@ -176,9 +176,9 @@ describe("bad input", () => {
     [["preview", fixture("preset-bad.json")], /preset-bad\.json: scheduling\.schedules\[0\]\.cron: invalid cron expression "\* 25 \* \* \*": cron-parser rejected it/],
     [["preview", fixture("preset-berlin.json"), "--days", "zero"], /--days: expected a whole number from 1 to 366, got "zero"/],
     [["preview", fixture("preset-berlin.json"), "--days", "367"], /--days: expected a whole number from 1 to 366, got 367/],
-    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--days", "32"], /--days: expected a whole number from 1 to 31, got 32/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--days", "367"], /--days: expected a whole number from 1 to 366, got 367/],
     [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--seed", "4294967296"], /--seed: expected a whole number from 0 to 4294967295, got 4294967296/],
-    [["simulate", fixture("scenario-tiny-step.json"), "--days", "1"], /scenario-tiny-step\.json: stepSeconds: 1 day of 0\.5 s steps is 172800 steps, more than 44640; use a larger stepSeconds or fewer --days/],
+    [["simulate", fixture("scenario-tiny-step.json"), "--days", "7"], /scenario-tiny-step\.json: stepSeconds: 7 days of 0\.5 s steps is 1209600 steps, more than 527040; use a larger stepSeconds or fewer --days/],
     [["plan", fixture("snapshot.json"), "--max-creates", "100001"], /--max-creates: expected a whole number from 0 to 100000, got 100001/],
     [["simulate", fixture("snapshot.json")], /snapshot\.json: start: expected an ISO date/],
     [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--seed", "x"], /--seed: expected a whole number from 0 to 4294967295, got "x"/],
