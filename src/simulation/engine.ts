@@ -88,11 +88,17 @@ function actedOn(stats: ReconcileStats): boolean {
 /** Told of each claim as it is made, for searches that look at which claims missed. */
 export type ClaimObserver = (arrival: ClaimArrival, hit: boolean) => void;
 
+/** Runs a checked scenario with the given claims (see {@link runScenarioInDetail}). */
+export async function runScenario(scenario: ResolvedScenario, settings: RunSettings, arrivals: readonly ClaimArrival[], observer?: ClaimObserver): Promise<SimulationReport> {
+  return (await runScenarioInDetail(scenario, settings, arrivals, observer)).report;
+}
+
 /**
  * Runs a checked scenario with the given claims (see {@link claimArrivals}); every other public
- * entry point comes here.
+ * entry point comes here. Besides the report, the idle prebuild-hours unrounded, for searches
+ * that compare configurations closer than the report's tenth of an hour.
  */
-export async function runScenario(scenario: ResolvedScenario, settings: RunSettings, arrivals: readonly ClaimArrival[], observer?: ClaimObserver): Promise<SimulationReport> {
+export async function runScenarioInDetail(scenario: ResolvedScenario, settings: RunSettings, arrivals: readonly ClaimArrival[], observer?: ClaimObserver): Promise<{ readonly report: SimulationReport; readonly idleHours: number }> {
   const startMs = scenario.start.getTime();
   const stepMs = scenario.stepSeconds * 1000;
   const steps = stepsOf(scenario, settings.days);
@@ -163,7 +169,7 @@ export async function runScenario(scenario: ResolvedScenario, settings: RunSetti
     buildsStarted += 1;
     if (build.status === "failed") buildsFailed += 1;
   }
-  return report.finish(buildsStarted, buildsFailed);
+  return { report: report.finish(buildsStarted, buildsFailed), idleHours: report.idleHoursSoFar() };
 
   /** The next step whose cycle could differ from the last one. */
   function nextStepToRun(current: number, last: ReconcileStats): number {

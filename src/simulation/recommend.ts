@@ -6,7 +6,7 @@
  */
 
 import { claimArrivals } from "./demand.js";
-import { runScenario, runSettings, stepsOf } from "./engine.js";
+import { runScenario, runScenarioInDetail, runSettings, stepsOf } from "./engine.js";
 import { withTrace } from "./compare.js";
 import { HOURS_PER_WEEK, hourOfWeekAt, schedulesForCounts } from "./hour-of-week.js";
 import { materializeDemand } from "./materialize.js";
@@ -216,11 +216,11 @@ export async function recommendConfiguration(scenario: SimulationScenario, optio
   const leads = [...new Set([replenishSeconds, Math.ceil(replenishSeconds / 2), 0])];
 
   let simulations = 0;
-  const evaluate = (candidates: readonly Candidate[]): Promise<SimulationReport> => {
+  const evaluate = (candidates: readonly Candidate[]): Promise<{ readonly report: SimulationReport; readonly idleHours: number }> => {
     simulations += 1;
-    return runScenario(resolveScenario(configured(scenario, resolved, candidates, rates, trace)), settings, arrivals);
+    return runScenarioInDetail(resolveScenario(configured(scenario, resolved, candidates, rates, trace)), settings, arrivals);
   };
-  const meets = (report: SimulationReport) => report.claims - report.hits <= allowedMisses;
+  const meets = ({ report }: { readonly report: SimulationReport }) => report.claims - report.hits <= allowedMisses;
 
   // As many rungs as the most claims of a preset within one build time: enough if builds never failed.
   const rungs = replayed.presets.map(({ demand }) => {
@@ -252,7 +252,7 @@ export async function recommendConfiguration(scenario: SimulationScenario, optio
         if (rejected.has(key)) continue;
         const next = candidates.map((candidate, index) => (index === move.preset ? move.candidate : candidate));
         const outcome = await evaluate(next);
-        if (meets(outcome) && outcome.idlePrebuildHours < best.idlePrebuildHours) {
+        if (meets(outcome) && outcome.idleHours < best.idleHours) {
           candidates = next;
           best = outcome;
           improved = true;
@@ -286,7 +286,7 @@ export async function recommendConfiguration(scenario: SimulationScenario, optio
         preset: { ...given, desiredInstances, scheduling },
       };
     }),
-    recommended: best,
+    recommended: best.report,
     current,
   };
 }

@@ -101,6 +101,11 @@ export class ReportBuilder {
     this.hourly.ready[hour] = ready;
   }
 
+  /** The idle prebuild-hours so far, unrounded. */
+  idleHoursSoFar(): number {
+    return this.idleHours;
+  }
+
   /** The report, with the create builds counted from the store's history. */
   finish(buildsStarted: number, buildsFailed: number): SimulationReport {
     const sortedWaits = [...this.waits].sort((left, right) => left - right);

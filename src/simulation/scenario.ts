@@ -312,17 +312,20 @@ export function resolveScenario(input: SimulationScenario | unknown): ResolvedSc
   else {
     const hasTrace = input["trace"] !== undefined;
     const ids = new Set<string>();
+    const seen = new Set<string>();
     const resolvedPresets: (MemoryPreset | null)[] = entries.map((entry: unknown, index) => {
       const path = `presets[${index}]`;
       if (!isRecord(entry)) {
         checker.add(path, "expected a preset object");
         return null;
       }
-      const preset = resolvePresetFields(entry, path, checker);
-      if (preset !== null && ids.has(preset.id)) {
-        checker.add(`${path}.id`, `duplicate preset id ${JSON.stringify(preset.id)}`);
+      const id = entry["id"];
+      if (typeof id === "string" && seen.has(id)) {
+        checker.add(`${path}.id`, `duplicate preset id ${JSON.stringify(id)}`);
         return null;
       }
+      if (typeof id === "string") seen.add(id);
+      const preset = resolvePresetFields(entry, path, checker);
       if (preset !== null) ids.add(preset.id);
       if (hasTrace && entry["demand"] !== undefined) checker.add(`${path}.demand`, "the scenario has a trace, which gives every preset's claims: leave demand out");
       return preset;

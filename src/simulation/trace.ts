@@ -43,11 +43,18 @@ export class ClaimTraceError extends Error {
 }
 
 // An ISO 8601 date-time with an explicit offset: without one, Date reads it in the machine's zone.
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
-/** Whether `text` is an ISO 8601 date-time with an offset that names a real instant. */
+/**
+ * Whether `text` is an ISO 8601 date-time with an offset that names a real calendar date and
+ * time (Date.parse rolls February 30 over into March; this refuses it).
+ */
 export function isIsoInstant(text: string): boolean {
-  return ISO_WITH_OFFSET.test(text) && !Number.isNaN(Date.parse(text));
+  const match = ISO_WITH_OFFSET.exec(text);
+  if (match === null || Number.isNaN(Date.parse(text))) return false;
+  const [year, month, day, hour, minute, second = 0] = match.slice(1, 7).map((field) => (field === undefined ? undefined : Number(field))) as number[];
+  const daysInMonth = new Date(Date.UTC(year ?? 0, month ?? 0, 0)).getUTCDate();
+  return (month ?? 0) >= 1 && (month ?? 0) <= 12 && (day ?? 0) >= 1 && (day ?? 0) <= daysInMonth && (hour ?? 0) <= 23 && (minute ?? 0) <= 59 && second <= 59;
 }
 
 /** The fields of one CSV line (RFC 4180 quoting: `"a ""quoted"", field"`), or `null` when a quote is left open. */
