@@ -29,7 +29,12 @@ export interface Comparison {
   readonly results: readonly { readonly name: string; readonly report: SimulationReport }[];
 }
 
-/** The scenario with its presets' own demand replaced by `trace`. */
+/**
+ * The scenario with its presets' own demand replaced by `trace`.
+ *
+ * @example
+ * const replay = withTrace(candidate, parseClaimTrace(readFileSync("last-month.csv", "utf8")));
+ */
 export function withTrace(scenario: SimulationScenario, trace: ClaimTrace): SimulationScenario {
   return { ...scenario, trace, presets: scenario.presets.map(({ demand: _ignored, ...preset }) => preset) };
 }
@@ -64,7 +69,7 @@ export async function compareScenarios(scenarios: readonly NamedScenario[], opti
       return resolveScenario(withTrace(scenario, trace));
     });
     // Each run replays the same claims: drawn once, above, and given to every scenario as a trace.
-    const report = await runScenario(resolved, { ...settings }, claimArrivals(resolved, stepsOf(resolved, settings.days), settings.seed));
+    const report = await runScenario(resolved, settings, claimArrivals(resolved, stepsOf(resolved, settings.days), settings.seed));
     results.push({ name, report });
   }
   return { days: settings.days, seed: settings.seed, trace, results };

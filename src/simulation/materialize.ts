@@ -8,7 +8,7 @@ import type { ClaimTrace } from "./trace.js";
 /**
  * The claims a simulation of `scenario` makes with these options: drawn from each preset's rates
  * with the seed, or replayed from its trace, in the order they are made. Simulating the scenario
- * with this trace instead of its demand gives the same report.
+ * with this trace instead of its demand, for the same days and seed, gives the same report.
  *
  * @throws {ScenarioValidationError} naming every bad field.
  * @example

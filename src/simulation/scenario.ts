@@ -268,7 +268,9 @@ function resolveTrace(trace: unknown, presetIds: ReadonlySet<string>, startMs: n
       checker.add(where, `${new Date(at).toISOString()} is before the scenario's start`);
       return;
     }
-    byPreset.set(presetId, [...(byPreset.get(presetId) ?? []), at]);
+    const claims = byPreset.get(presetId);
+    if (claims === undefined) byPreset.set(presetId, [at]);
+    else claims.push(at);
   });
   for (const claims of byPreset.values()) claims.sort((left, right) => left - right);
   return byPreset;
@@ -281,7 +283,7 @@ function resolveTrace(trace: unknown, presetIds: ReadonlySet<string>, startMs: n
  * @example
  * const resolved = resolveScenario(JSON.parse(readFileSync("scenario.json", "utf8")));
  */
-export function resolveScenario(input: SimulationScenario | unknown): ResolvedScenario {
+export function resolveScenario(input: unknown): ResolvedScenario {
   const checker = new Checker();
   if (!isRecord(input)) throw new ScenarioValidationError([{ path: "scenario", message: "expected a scenario object" }]);
   const startValue = input["start"];
