@@ -26,7 +26,12 @@ export interface Comparison {
   /** The claims every scenario replayed. */
   readonly trace: ClaimTrace;
   /** Each scenario's report, in the order given. */
-  readonly results: readonly { readonly name: string; readonly report: SimulationReport }[];
+  readonly results: readonly {
+    /** The scenario's name. */
+    readonly name: string;
+    /** Its figures on the claims. */
+    readonly report: SimulationReport;
+  }[];
 }
 
 /**

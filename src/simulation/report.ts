@@ -34,8 +34,15 @@ export interface SimulationReport {
   readonly buildsStarted: number;
   /** Of those, the ones that failed. */
   readonly buildsFailed: number;
-  /** One number per simulated hour, summed over presets: the largest desired count, ready prebuilds at the hour's end, claims. */
-  readonly hourly: { readonly desired: number[]; readonly ready: number[]; readonly claims: number[] };
+  /** One number per simulated hour, summed over presets. */
+  readonly hourly: {
+    /** The largest desired count of the hour, as the reconciler computed it. */
+    readonly desired: number[];
+    /** Ready prebuilds at the hour's end. */
+    readonly ready: number[];
+    /** Claims made in the hour. */
+    readonly claims: number[];
+  };
   /** The figures of each preset, in the scenario's order. */
   readonly presets: readonly PresetReport[];
 }

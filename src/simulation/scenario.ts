@@ -97,23 +97,53 @@ export interface SimulationScenario {
 
 /** A preset's demand, checked: 168 rates from Monday 00:00, or claim instants in time order. */
 export type ResolvedDemand =
-  | { readonly kind: "rates"; readonly timezone: string; readonly hourOfWeek: readonly number[] }
-  | { readonly kind: "trace"; readonly claimsMs: readonly number[] };
+  | {
+      /** Rates per hour of the week. */
+      readonly kind: "rates";
+      /** The zone the hours are read in. */
+      readonly timezone: string;
+      /** 168 claims-per-hour rates, Monday 00:00 first. */
+      readonly hourOfWeek: readonly number[];
+    }
+  | {
+      /** A trace. */
+      readonly kind: "trace";
+      /** The claim instants in epoch milliseconds, ascending. */
+      readonly claimsMs: readonly number[];
+    };
 
 /** A scenario preset, checked: a preset the in-memory store takes, and its demand. */
 export interface ResolvedPreset {
+  /** The preset, its defaults filled in. */
   readonly preset: MemoryPreset;
+  /** Its claims. */
   readonly demand: ResolvedDemand;
 }
 
 /** A scenario with every default filled in and every field checked. */
 export interface ResolvedScenario {
+  /** When the simulation starts. */
   readonly start: Date;
+  /** Simulated time between two cycles. */
   readonly stepSeconds: number;
+  /** How long a claim that misses waits. */
   readonly coldBuildSeconds: number;
+  /** How long a claim that hits waits. */
   readonly claimSeconds: number;
-  readonly build: { readonly minLatencySeconds: number; readonly maxLatencySeconds: number; readonly failureRate: number; readonly capacity: number | null };
+  /** How builds behave, in seconds; `capacity` `null` is no limit. */
+  readonly build: {
+    /** Shortest build. */
+    readonly minLatencySeconds: number;
+    /** Longest build. */
+    readonly maxLatencySeconds: number;
+    /** Chance that a build fails. */
+    readonly failureRate: number;
+    /** Builds that run at once, or `null` for no limit. */
+    readonly capacity: number | null;
+  };
+  /** The reconcile policy, as given (checked). */
   readonly policy: Partial<ReconcilePolicy> | undefined;
+  /** The presets, in the scenario's order. */
   readonly presets: readonly ResolvedPreset[];
 }
 
