@@ -14,7 +14,7 @@ import { MAX_CREATES, PREVIEW_DAYS, SEED, SIMULATE_DAYS } from "./limits.js";
 import { invalidateCommand, migrateCommand, pauseCommand, type OperateOptions } from "./operate.js";
 import { planCommand } from "./plan.js";
 import { previewCommand } from "./preview.js";
-import { simulateCommand } from "./simulate.js";
+import { simulateCommand, type SimulateCommandOptions } from "./simulate.js";
 import { statusCommand, type StatusOptions } from "./status.js";
 import { validateCommand } from "./validate.js";
 
@@ -54,13 +54,18 @@ export async function runCli(
       result = previewCommand(file, options, io, now());
     });
   cli
-    .command("simulate <scenario>", "Run the reconciler over simulated time with random claims and report hit rate, waits and cost")
-    .option("--days <n>", `How many days (${SIMULATE_DAYS.min} to ${SIMULATE_DAYS.max})`, { default: 7 })
+    .command("simulate <scenario> [...more]", "Run the reconciler over simulated time with random or replayed claims and report hit rate, waits and cost")
+    .option("--days <n>", `How many days (${SIMULATE_DAYS.min} to ${SIMULATE_DAYS.max}; default 7, or all of a trace)`)
     .option("--seed <n>", `Seed of every random draw (${SEED.min} to ${SEED.max})`, { default: 1 })
-    .option("--svg <file>", "Also write a chart of desired, ready and claims as SVG")
+    .option("--trace <file>", "Replay the claims of a CSV file (timestamp,preset) instead of the scenario's demand")
+    .option("--compare", "Run every scenario given on the first one's claims and seed, and print them side by side")
+    .option("--recommend", "Search the schedules, lead time and base count that meet --target-warm with the fewest idle prebuild-hours")
+    .option("--target-warm <fraction>", "With --recommend: the share of claims to serve warm (default 0.99)")
+    .option("--every-step", "Run a cycle at every step instead of skipping the steps in which nothing can happen (slower, same report)")
+    .option("--svg <file>", "Also write a chart as SVG")
     .option("--json", "Print the report as JSON")
-    .action((file: string, options: { days?: number; seed?: number; svg?: string; json?: boolean }) => {
-      result = simulateCommand(file, options, io);
+    .action((file: string, more: string[], options: SimulateCommandOptions) => {
+      result = simulateCommand([file, ...more], options, io);
     });
   const database = "--database-url <url>";
   const databaseHelp = "The PostgreSQL database (default: $DATABASE_URL)";

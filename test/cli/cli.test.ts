@@ -135,7 +135,7 @@ describe("prebuild-reconciler simulate", () => {
     ["in a missing folder", join(tmpdir(), "no-such-folder-for-prebuilds", "x.svg"), "ENOENT"],
     ["that is a folder", tmpdir(), "EISDIR"],
   ])("exits 2 before simulating when the SVG path is %s", async (_, path, code) => {
-    const outcome = await cli("simulate", scenario, "--days", "31", "--svg", path);
+    const outcome = await cli("simulate", scenario, "--days", "366", "--svg", path);
     expect(outcome).toEqual({ code: 2, stdout: "", stderr: `--svg: cannot write ${path} (${code})\n` });
   });
 
@@ -165,6 +165,92 @@ describe("prebuild-reconciler simulate", () => {
   });
 });
 
+describe("prebuild-reconciler simulate with traces, --compare and --recommend", () => {
+  const scenario = join(process.cwd(), "examples", "scenarios", "business-hours.json");
+
+  it("replays a CSV trace given with --trace, or named by the scenario, claim for claim", async () => {
+    const fromFlag = await cli("simulate", scenario, "--trace", fixture("claims.csv"), "--json");
+    const named = await cli("simulate", fixture("scenario-trace.json"), "--json");
+    for (const outcome of [fromFlag, named]) {
+      expect(outcome.code).toBe(0);
+      const report = JSON.parse(outcome.stdout) as { claims: number; hourly: { claims: number[] }; presets: { presetId: string; claims: number }[] };
+      // All of the trace, through its last claim on the second day.
+      expect({ claims: report.claims, hours: report.hourly.claims.length }).toEqual({ claims: 7, hours: 48 });
+      expect(report.presets.map(({ presetId, claims }) => [presetId, claims])).toEqual([
+        ["eu-dev", 5],
+        ["us-dev", 2],
+      ]);
+      // 07:05, 07:06:30, 07:07 and 09:40+02:00 (07:40 UTC) in the hour from 07:00; 13:15 and 13:16 in the hour from 13:00.
+      expect(report.hourly.claims.slice(7, 14)).toEqual([4, 0, 0, 0, 0, 0, 2]);
+    }
+  });
+
+  it("says on stderr how many trace claims come after the days asked for", async () => {
+    const { code, stdout, stderr } = await cli("simulate", fixture("scenario-trace.json"), "--days", "1");
+    expect(code).toBe(0);
+    expect(stdout).toContain("  claims                6\n");
+    expect(stderr).toBe("note: 1 claim of the trace comes after the last simulated day and was not replayed\n");
+  });
+
+  it("prints the same report with --every-step", async () => {
+    const [fast, everyStep] = await Promise.all([cli("simulate", scenario, "--days", "1", "--seed", "3"), cli("simulate", scenario, "--days", "1", "--seed", "3", "--every-step")]);
+    expect(fast.code).toBe(0);
+    expect(everyStep).toEqual(fast);
+  });
+
+  it("--compare runs every scenario on the first one's claims and prints them side by side", async () => {
+    const { code, stdout, stderr } = await cli("simulate", "--compare", scenario, fixture("scenario-flat.json"), "--days", "2");
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    const alone = JSON.parse((await cli("simulate", scenario, "--days", "2", "--json")).stdout) as { claims: number; hitRate: number; idlePrebuildHours: number; buildsStarted: number; buildsFailed: number };
+    const lines = stdout.split("\n");
+    expect(lines[0]).toBe(`Compared 2 scenarios over 2 days from 2025-06-02T00:00:00.000Z, on the same ${alone.claims} claims of business-hours.json's demand (seed 1)`);
+    const row = (label: string) => (lines.find((line) => line.startsWith(`  ${label}`)) ?? "").slice(2 + label.length).trim().split(/\s{3,}/);
+    expect(lines[1]?.trim().split(/\s{3,}/)).toEqual(["business-hours.json", "scenario-flat.json"]);
+    expect(row("served warm")[0]).toBe(`${(alone.hitRate * 100).toFixed(1)} %`);
+    expect(row("idle prebuild-hours")[0]).toBe(String(alone.idlePrebuildHours));
+    expect(row("builds started")[0]).toBe(String(alone.buildsStarted));
+    expect(row("builds failed")[0]).toBe(String(alone.buildsFailed));
+    expect(row("wait p50 / p95")).toHaveLength(2);
+  });
+
+  it("--compare --json holds each scenario's report, and --svg one line per scenario plus the claims", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "prebuild-compare-")), "compare.svg");
+    const { code, stdout, stderr } = await cli("simulate", "--compare", scenario, fixture("scenario-flat.json"), "--days", "1", "--json", "--svg", out);
+    expect(code).toBe(0);
+    expect(stderr).toBe(`wrote ${out}\n`);
+    const comparison = JSON.parse(stdout) as { days: number; seed: number; claims: number; results: { name: string; report: { claims: number } }[] };
+    expect(Object.keys(comparison)).toEqual(["days", "seed", "claims", "results"]);
+    expect(comparison.results.map(({ name, report }) => [name, report.claims])).toEqual([
+      ["business-hours.json", comparison.claims],
+      ["scenario-flat.json", comparison.claims],
+    ]);
+    const svg = readFileSync(out, "utf8");
+    expect(XMLValidator.validate(svg)).toBe(true);
+    const document = new XMLParser({ ignoreAttributes: false }).parse(svg) as { svg: { polyline: { "@_data-series": string }[] } };
+    expect(document.svg.polyline.map((line) => line["@_data-series"].replace(/ \(.*\)$/, ""))).toEqual(["business-hours.json", "scenario-flat.json", "claims per hour"]);
+  });
+
+  it("--recommend prints the figures of the current and the recommended configuration, and presets to paste", async () => {
+    const { code, stdout, stderr } = await cli("simulate", fixture("scenario-trace.json"), "--recommend", "--target-warm", "1");
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(stdout.split("\n")[0]).toBe("Recommended for 100 % of claims served warm, tuned on 2 days of claims from 2025-06-02T00:00:00.000Z (7 claims, seed 1; " + /; (\d+) simulations/.exec(stdout)?.[1] + " simulations)");
+    expect(stdout).toMatch(/^ {2}served warm {11}71\.4 % +100\.0 %$/m);
+    const pasted = stdout.split("\n").slice(stdout.split("\n").findIndex((line) => line.startsWith("eu-dev (Europe/Berlin)")) + 1);
+    const json = pasted.slice(0, pasted.indexOf("}") + 1).join("\n");
+    const preset = JSON.parse(json) as { id: string; desiredInstances: number; scheduling: { timezone: string; schedules: { cron: string; instances: number }[] } };
+    expect({ id: preset.id, desiredInstances: preset.desiredInstances, timezone: preset.scheduling.timezone }).toEqual({ id: "eu-dev", desiredInstances: 0, timezone: "Europe/Berlin" });
+  });
+
+  it("--recommend --json holds the search's outcome", async () => {
+    const { code, stdout } = await cli("simulate", fixture("scenario-trace.json"), "--recommend", "--json");
+    expect(code).toBe(0);
+    const recommendation = JSON.parse(stdout) as Record<string, unknown> & { presets: Record<string, unknown>[] };
+    expect(Object.keys(recommendation)).toEqual(["targetWarmRate", "days", "seed", "metTarget", "simulations", "presets", "recommended", "current", "claims"]);
+    expect(Object.keys(recommendation.presets[0] ?? {})).toEqual(["presetId", "timezone", "ratesByHourOfWeek", "rungs", "countsByHourOfWeek", "leadTimeSeconds", "preset"]);
+    expect({ targetWarmRate: recommendation["targetWarmRate"], claims: recommendation["claims"], metTarget: recommendation["metTarget"] }).toEqual({ targetWarmRate: 0.99, claims: 7, metTarget: true });
+  });
+});
+
 describe("bad input", () => {
   it.each([
     [["plan", "missing.json"], /missing\.json: no such file/],
@@ -176,15 +262,23 @@ describe("bad input", () => {
     [["preview", fixture("preset-bad.json")], /preset-bad\.json: scheduling\.schedules\[0\]\.cron: invalid cron expression "\* 25 \* \* \*": cron-parser rejected it/],
     [["preview", fixture("preset-berlin.json"), "--days", "zero"], /--days: expected a whole number from 1 to 366, got "zero"/],
     [["preview", fixture("preset-berlin.json"), "--days", "367"], /--days: expected a whole number from 1 to 366, got 367/],
-    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--days", "32"], /--days: expected a whole number from 1 to 31, got 32/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--days", "367"], /--days: expected a whole number from 1 to 366, got 367/],
     [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--seed", "4294967296"], /--seed: expected a whole number from 0 to 4294967295, got 4294967296/],
-    [["simulate", fixture("scenario-tiny-step.json"), "--days", "1"], /scenario-tiny-step\.json: stepSeconds: 1 day of 0\.5 s steps is 172800 steps, more than 44640; use a larger stepSeconds or fewer --days/],
+    [["simulate", fixture("scenario-tiny-step.json"), "--days", "7"], /scenario-tiny-step\.json: stepSeconds: 7 days of 0\.5 s steps is 1209600 steps, more than 527040; use a larger stepSeconds or fewer --days/],
     [["plan", fixture("snapshot.json"), "--max-creates", "100001"], /--max-creates: expected a whole number from 0 to 100000, got 100001/],
     [["simulate", fixture("snapshot.json")], /snapshot\.json: start: expected an ISO date/],
     [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--seed", "x"], /--seed: expected a whole number from 0 to 4294967295, got "x"/],
     [["plan", fixture("snapshot.json"), "--max-creates", "abc"], /--max-creates: expected a whole number from 0 to 100000, got "abc"/],
     [["plan", fixture("snapshot.json"), "--max-creates", "1.5"], /--max-creates: expected a whole number from 0 to 100000, got 1\.5/],
     [["simulate", fixture("scenario-bad-zone.json")], /scenario-bad-zone\.json: presets\[0\]\.demand\.timezone: unknown time zone "Mars\/Base"/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--trace", fixture("claims-bad.csv")], /claims-bad\.csv: line 3: timestamp "2025-06-02 07:06" is not an ISO 8601 date-time with an offset, such as 2025-06-02T08:03:11Z/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--trace", fixture("missing.csv")], /missing\.csv: no such file/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), fixture("scenario-flat.json")], /simulate takes one scenario, got 2; to run several on the same claims, add --compare/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--compare"], /--compare needs at least two scenarios, got 1/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--compare", "--recommend"], /--compare and --recommend cannot be used together/],
+    [["simulate", join(process.cwd(), "examples", "scenarios", "business-hours.json"), "--recommend", "--target-warm", "99"], /--target-warm: expected a share of claims above 0 and at most 1, such as 0\.99, got 99/],
+    [["simulate", "--compare", join(process.cwd(), "examples", "scenarios", "business-hours.json"), fixture("snapshot.json")], /snapshot\.json: start: expected an ISO date/],
+    [["simulate", "--compare", fixture("scenario-bad-zone.json"), join(process.cwd(), "examples", "scenarios", "business-hours.json")], /scenario-bad-zone\.json: presets\[0\]\.demand\.timezone: unknown time zone "Mars\/Base"/],
     [["frobnicate"], /unknown command: frobnicate/],
     [[], /usage: prebuild-reconciler/],
   ])("%j exits 2 with one clear message and no stack trace", async (args, message) => {

@@ -172,12 +172,37 @@ const badInputs: Record<string, BadInput> = {
   "a failure rate above 1": { schema: "scenario", document: changed(scenarioBase, (scenario) => (scenario.build.failureRate = 1.5)), command: ["simulate", ...SIMULATE], pointer: "/build/failureRate", exitCode: 2, message: "build.failureRate: expected a number from 0 to 1, got 1.5" },
   "a build capacity of 0": { schema: "scenario", document: changed(scenarioBase, (scenario) => (scenario.build.capacity = 0)), command: ["simulate", ...SIMULATE], pointer: "/build/capacity", exitCode: 2, message: "build.capacity: expected a positive whole number or null, got 0" },
   "no presets to simulate": { schema: "scenario", document: changed(scenarioBase, (scenario) => (scenario.presets = [])), command: ["simulate", ...SIMULATE], pointer: "/presets", exitCode: 2, message: "presets: expected a non-empty array" },
+  "an expression that does not parse": { schema: "preset", document: changed(presetBase, (preset) => (preset.desiredInstancesExpression = "")), command: ["validate"], pointer: "/desiredInstancesExpression", exitCode: 1, message: "desiredInstancesExpression:" },
+  "a fractional lead time": { schema: "preset", document: changed(presetBase, (preset) => (preset.scheduling.leadTimeSeconds = 1.5)), command: ["validate"], pointer: "/scheduling/leadTimeSeconds", exitCode: 1, message: "scheduling.leadTimeSeconds:" },
+  "an unknown policy setting": { schema: "scenario", document: changed(scenarioBase, (scenario) => (scenario.policy = { maxCreatesPerCycel: 3 })), command: ["simulate", ...SIMULATE], pointer: "/policy", exitCode: 2, message: "policy.maxCreatesPerCycel: is not a policy setting; did you mean maxCreatesPerCycle?" },
+  "a claim instant without an offset": { schema: "scenario", document: changed(scenarioBase, (scenario) => (scenario.presets[0].demand = { claims: ["2025-06-02T08:00:00"] })), command: ["simulate", ...SIMULATE], pointer: "/presets/0/demand/claims/0", exitCode: 2, message: 'presets[0].demand.claims[0]: "2025-06-02T08:00:00" is not an ISO 8601 date-time with an offset' },
   "a scenario preset with a negative count": { schema: "scenario", document: changed(scenarioBase, (scenario) => (scenario.presets[0].desiredInstances = -1)), command: ["simulate", ...SIMULATE], pointer: "/presets/0/desiredInstances", exitCode: 2, message: "presets[0].desiredInstances: must be a non-negative integer, got -1" },
   "a preset without demand": { schema: "scenario", document: changed(scenarioBase, (scenario) => delete scenario.presets[0].demand), command: ["simulate", ...SIMULATE], pointer: "/presets/0/demand", exitCode: 2, message: "presets[0].demand: expected an object" },
   "23 weekday rates": { schema: "scenario", document: changed(scenarioBase, (scenario) => scenario.presets[0].demand.weekdays.pop()), command: ["simulate", ...SIMULATE], pointer: "/presets/0/demand/weekdays", exitCode: 2, message: "presets[0].demand.weekdays: expected 24 claim rates per hour" },
   "a negative rate": { schema: "scenario", document: changed(scenarioBase, (scenario) => (scenario.presets[1].demand.weekdays[9] = -1)), command: ["simulate", ...SIMULATE], pointer: "/presets/1/demand/weekdays/9", exitCode: 2, message: "presets[1].demand.weekdays: expected 24 claim rates per hour (numbers ≥ 0)" },
   "an offset for a demand time zone": { schema: "scenario", document: changed(scenarioBase, (scenario) => (scenario.presets[1].demand.timezone = "-05:00")), command: ["simulate", ...SIMULATE], pointer: "/presets/1/demand/timezone", exitCode: 2, message: 'presets[1].demand.timezone: unknown time zone "-05:00"' },
 };
+
+describe("a scenario with every kind of input", () => {
+  it("(a trace file, a policy, a target expression, a lead time, inline claims) is accepted by the schema and by `simulate`", async () => {
+    const document = changed(scenarioBase, (scenario) => {
+      scenario.policy = { scaleDownStabilizationMs: 300_000, backoff: { kind: "exponential", capMs: 600_000 } };
+      scenario.presets[0].desiredInstancesExpression = "max(scheduled_target, claims_10m) + min(misses_30m, 6)";
+      scenario.presets[0].scheduling.leadTimeSeconds = 600;
+      scenario.presets[1].demand = { claims: ["2025-06-02T14:00:00Z", "2025-06-02T16:30:00-04:00"] };
+    });
+    expect(schemaErrors("scenario", document)).toEqual([]);
+    expect(await runOn(["simulate", writeScratch(document), ...SIMULATE])).toMatchObject({ code: 0, err: "" });
+    writeFileSync(join(scratch, "claims.csv"), "timestamp,preset\n2025-06-02T08:00:00Z,eu-dev\n2025-06-02T14:00:00Z,us-dev\n");
+    const traced = changed(scenarioBase, (scenario) => {
+      scenario.trace = "claims.csv";
+      for (const preset of scenario.presets) delete preset.demand;
+    });
+    expect(schemaErrors("scenario", traced)).toEqual([]);
+    const outcome = await runOn(["simulate", writeScratch(traced), "--json"]);
+    expect({ code: outcome.code, err: outcome.err, claims: (JSON.parse(outcome.out) as { claims: number }).claims }).toEqual({ code: 0, err: "", claims: 2 });
+  });
+});
 
 describe("bad inputs the CLI refuses", () => {
   it.each(Object.entries(badInputs))("%s: the CLI and the schema both refuse it, at that field", async (_, bad) => {

@@ -119,7 +119,7 @@ export class SimulatedProvisioner implements Provisioner {
   async cancelPendingAndOrphanDelete(presetId: string, _context?: FencedCallContext): Promise<number> {
     this.check();
     let cancelled = 0;
-    for (const build of this.store.listBuilds()) {
+    for (const build of this.store.buildsInProgress()) {
       if (build.presetId !== presetId || build.transition !== "start" || build.status !== "pending" || build.startedAt !== null) continue;
       if (build.initiatorId !== this.store.systemUserId) continue;
       build.status = "canceled";
@@ -134,13 +134,29 @@ export class SimulatedProvisioner implements Provisioner {
   /** Finishes the builds whose time has come, then starts queued ones as capacity frees up. */
   advance(): void {
     const nowMs = this.clock.now().getTime();
-    for (const build of this.store.listBuilds()) {
+    // Only builds in flight can change, and the store lists them apart from its history.
+    for (const build of this.store.buildsInProgress()) {
       if (build.status === "running" && (this.finishAt.get(build.id) ?? nowMs) <= nowMs) this.finish(build);
     }
-    for (const build of this.store.listBuilds()) {
+    for (const build of this.store.buildsInProgress()) {
       if (this.runningCount() >= this.capacity) break;
       if (build.status === "pending") this.begin(build, nowMs);
     }
+  }
+
+  /**
+   * When the next running build finishes, in epoch ms, or `null` when none is running. A build
+   * that is running without a finish time (inserted by hand) finishes at the next {@link advance}:
+   * that is now. For simulators that skip ahead.
+   */
+  nextFinishAt(): number | null {
+    let earliest: number | null = null;
+    for (const build of this.store.buildsInProgress()) {
+      if (build.status !== "running") continue;
+      const at = this.finishAt.get(build.id) ?? this.clock.now().getTime();
+      if (earliest === null || at < earliest) earliest = at;
+    }
+    return earliest;
   }
 
   private finish(build: MemoryBuild): void {

@@ -5,6 +5,8 @@
 
 import { selectClaimCandidate } from "../../core/claim.js";
 import { isPresetActive } from "../../core/state.js";
+import { CreateHistory } from "./create-history.js";
+import { watchField } from "./watch.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
 import type { LifecycleSettings } from "../../core/lifecycle.js";
 import type { PortCallContext } from "../../ports/call.js";
@@ -24,6 +26,27 @@ import type {
   StorePreset,
   StoreSnapshot,
 } from "../../ports/store.js";
+
+/** A workspace row and its position in the order of insertion. */
+interface WorkspaceEntry {
+  readonly row: MemoryWorkspace;
+  readonly sequence: number;
+}
+
+/** A build row, its position in the build list, and the status the indexes last saw. */
+interface BuildEntry {
+  readonly row: MemoryBuild;
+  readonly sequence: number;
+  status: BuildStatus;
+}
+
+function isInFlight(status: BuildStatus): boolean {
+  return status === "pending" || status === "running";
+}
+
+function isFinishedCreateStatus(status: BuildStatus): boolean {
+  return status === "succeeded" || status === "failed";
+}
 
 /** How long claim events stay in the snapshot: the longest demand window (SPEC §11). */
 const CLAIM_EVENT_RETENTION_MS = 120 * 60_000;
@@ -109,8 +132,25 @@ export class InMemoryStore implements Store {
   private readonly lookbackMs: number;
   private readonly hardLimit: number;
   private readonly presets = new Map<string, MemoryPreset>();
-  private readonly workspaceRows = new Map<string, MemoryWorkspace>();
+  private readonly workspaceRows = new Map<string, WorkspaceEntry>();
   private readonly buildRows: MemoryBuild[] = [];
+  private readonly buildEntries: BuildEntry[] = [];
+  /** The last build inserted for each workspace id (a build may name a workspace not inserted yet). */
+  private readonly latestBuild = new Map<string, BuildEntry>();
+  /** Workspaces that are running prebuilds: not deleted, owned by the system user, latest build a successful start. */
+  private readonly runningPrebuilds = new Map<string, WorkspaceEntry>();
+  /** Workspaces not deleted, owned by the system user, and ready: what the pools hold. */
+  private readonly readyPrebuilds = new Set<WorkspaceEntry>();
+  /** {@link readyPrebuilds} counted per preset. */
+  private readonly readyByPreset = new Map<string, number>();
+  /** Builds that are pending or running, in build-list order once {@link sortInFlight} ran. */
+  private inFlight = new Set<BuildEntry>();
+  private inFlightUnordered = false;
+  /** Finished creates per preset; rebuilt from the build list after a change no simulator makes. */
+  private histories = new Map<string, CreateHistory>();
+  private historiesStale = false;
+  /** Failures queued before this instant no longer count (the clock only moves forward). */
+  private forgetFailuresBeforeMs = Number.NEGATIVE_INFINITY;
   private readonly statuses = new Map<string, RecordedPresetStatus>();
   private readonly claimEventRows: ClaimEvent[] = [];
   private readonly organizationMembers = new Set<string>();
@@ -154,7 +194,21 @@ export class InMemoryStore implements Store {
 
   /** Every workspace, deleted ones included. */
   listWorkspaces(): readonly MemoryWorkspace[] {
-    return [...this.workspaceRows.values()];
+    return [...this.workspaceRows.values()].map((entry) => entry.row);
+  }
+
+  /**
+   * How many workspaces are prebuilds waiting to be claimed: not deleted, owned by the system user,
+   * and ready (one being deleted counts until its delete finishes); of one preset when `presetId`
+   * is given. The same as filtering {@link listWorkspaces}, without reading the whole history.
+   */
+  countReadyPrebuilds(presetId?: string): number {
+    return presetId === undefined ? this.readyPrebuilds.size : (this.readyByPreset.get(presetId) ?? 0);
+  }
+
+  /** The builds that are pending or running, oldest first: what a provisioner has to move on. */
+  buildsInProgress(): readonly MemoryBuild[] {
+    return this.sortedInFlight().map((entry) => entry.row);
   }
 
   /** Every build, oldest first. */
@@ -196,20 +250,115 @@ export class InMemoryStore implements Store {
     return id;
   }
 
-  /** Inserts a workspace row. */
+  /**
+   * Inserts a workspace row. The store keeps the object itself, which stays mutable; it watches
+   * `ownerId`, `ready` and `deleted` (they become accessors on the object) to keep its indexes exact.
+   */
   insertWorkspace(workspace: MemoryWorkspace): void {
     if (this.workspaceRows.has(workspace.id)) throw new Error(`duplicate workspace id ${workspace.id}`);
-    this.workspaceRows.set(workspace.id, workspace);
+    const entry: WorkspaceEntry = { row: workspace, sequence: this.workspaceRows.size };
+    this.workspaceRows.set(workspace.id, entry);
+    for (const field of ["ownerId", "ready", "deleted"] as const) watchField(workspace, field, () => this.workspaceChanged(entry));
+    this.workspaceChanged(entry);
   }
 
   /** The workspace with this id, or `undefined`. */
   workspace(workspaceId: string): MemoryWorkspace | undefined {
-    return this.workspaceRows.get(workspaceId);
+    return this.workspaceRows.get(workspaceId)?.row;
   }
 
-  /** Appends a build row. */
+  /**
+   * Appends a build row. The store keeps the object itself, which stays mutable; it watches
+   * `status` (an accessor on the object) to keep its indexes exact.
+   */
   insertBuild(build: MemoryBuild): void {
+    const entry: BuildEntry = { row: build, sequence: this.buildRows.length, status: build.status };
     this.buildRows.push(build);
+    this.buildEntries.push(entry);
+    this.latestBuild.set(build.workspaceId, entry);
+    if (isInFlight(build.status)) this.inFlight.add(entry);
+    else this.recordFinished(entry);
+    watchField(build, "status", () => this.buildStatusChanged(entry));
+    const workspace = this.workspaceRows.get(build.workspaceId);
+    if (workspace !== undefined) this.workspaceChanged(workspace);
+  }
+
+  // ── indexes ───────────────────────────────────────────────────────────────
+
+  private workspaceChanged(entry: WorkspaceEntry): void {
+    const { row } = entry;
+    const prebuild = !row.deleted && row.ownerId === this.systemUserId;
+    const latest = this.latestBuild.get(row.id)?.row;
+    if (prebuild && latest !== undefined && latest.transition === "start" && latest.status === "succeeded") this.runningPrebuilds.set(row.id, entry);
+    else this.runningPrebuilds.delete(row.id);
+    const ready = prebuild && row.ready;
+    if (ready === this.readyPrebuilds.has(entry)) return;
+    if (ready) this.readyPrebuilds.add(entry);
+    else this.readyPrebuilds.delete(entry);
+    this.readyByPreset.set(row.presetId, (this.readyByPreset.get(row.presetId) ?? 0) + (ready ? 1 : -1));
+  }
+
+  private buildStatusChanged(entry: BuildEntry): void {
+    const before = entry.status;
+    const after = entry.row.status;
+    entry.status = after;
+    if (isInFlight(before) && !isInFlight(after)) {
+      this.inFlight.delete(entry);
+      this.recordFinished(entry);
+    } else if (!isInFlight(before) && isInFlight(after)) {
+      // Back in flight after it ended: no simulator does this, but a test may.
+      this.inFlight.add(entry);
+      this.inFlightUnordered = true;
+      if (isFinishedCreateStatus(before)) this.historiesStale = true;
+    } else if (before !== after && (isFinishedCreateStatus(before) || isFinishedCreateStatus(after))) {
+      this.historiesStale = true;
+    }
+    if (this.latestBuild.get(entry.row.workspaceId) === entry) {
+      const workspace = this.workspaceRows.get(entry.row.workspaceId);
+      if (workspace !== undefined) this.workspaceChanged(workspace);
+    }
+  }
+
+  /** Notes a build that is no longer in flight in its preset's create history, when it is a finished create. */
+  private recordFinished(entry: BuildEntry): void {
+    const build = entry.row;
+    if (build.transition !== "start" || build.initiatorId !== this.systemUserId || !isFinishedCreateStatus(build.status)) return;
+    let history = this.histories.get(build.presetId);
+    if (history === undefined) {
+      history = new CreateHistory(Math.max(this.hardLimit, 1));
+      this.histories.set(build.presetId, history);
+    }
+    history.add({ createdAtMs: build.createdAt.getTime(), createdAt: build.createdAt, sequence: entry.sequence, failed: build.status === "failed" }, this.forgetFailuresBeforeMs);
+  }
+
+  /** The create histories, rebuilt from the build list when an unusual change or a clock that went back asks for it. */
+  private historiesAt(nowMs: number): ReadonlyMap<string, CreateHistory> {
+    const forgetBeforeMs = nowMs - this.lookbackMs;
+    if (forgetBeforeMs < this.forgetFailuresBeforeMs) this.historiesStale = true;
+    if (this.historiesStale) {
+      this.historiesStale = false;
+      this.forgetFailuresBeforeMs = Number.NEGATIVE_INFINITY;
+      this.histories = new Map();
+      for (const entry of this.buildEntries) if (!isInFlight(entry.row.status)) this.recordFinished(entry);
+    }
+    this.forgetFailuresBeforeMs = forgetBeforeMs;
+    return this.histories;
+  }
+
+  private sortedInFlight(): readonly BuildEntry[] {
+    if (this.inFlightUnordered) {
+      this.inFlight = new Set([...this.inFlight].sort((left, right) => left.sequence - right.sequence));
+      this.inFlightUnordered = false;
+    }
+    return [...this.inFlight];
+  }
+
+  /** The running prebuilds, in the order the workspaces were inserted; of one preset when `presetId` is given. */
+  private runningRows(presetId?: string): RunningPrebuild[] {
+    const entries: WorkspaceEntry[] = [];
+    for (const entry of this.runningPrebuilds.values()) if (presetId === undefined || entry.row.presetId === presetId) entries.push(entry);
+    entries.sort((left, right) => left.sequence - right.sequence);
+    return entries.map(({ row }) => ({ id: row.id, presetId: row.presetId, createdAt: row.createdAt, ready: row.ready }));
   }
 
   // ── Store ─────────────────────────────────────────────────────────────────
@@ -257,58 +406,41 @@ export class InMemoryStore implements Store {
     return this.snapshotNow();
   }
 
-  /** The snapshot, computed synchronously so that a claim can read and write without interleaving. */
+  /**
+   * The snapshot, computed synchronously so that a claim can read and write without interleaving.
+   * It reads the indexes only, so its cost follows what it returns, not the length of the history.
+   */
   private snapshotNow(): StoreSnapshot {
     const nowMs = this.clock.now().getTime();
-    const latestBuild = new Map<string, MemoryBuild>();
-    for (const build of this.buildRows) latestBuild.set(build.workspaceId, build);
-    const running: RunningPrebuild[] = [];
-    for (const workspace of this.workspaceRows.values()) {
-      const latest = latestBuild.get(workspace.id);
-      if (workspace.deleted || workspace.ownerId !== this.systemUserId || latest === undefined) continue;
-      if (latest.transition === "start" && latest.status === "succeeded") {
-        running.push({ id: workspace.id, presetId: workspace.presetId, createdAt: workspace.createdAt, ready: workspace.ready });
-      }
-    }
     const inProgress = new Map<string, InProgressRow>();
     const pending = new Map<string, number>();
-    const creates = new Map<string, MemoryBuild[]>();
-    for (const build of this.buildRows) {
+    for (const { row: build } of this.sortedInFlight()) {
       if (build.initiatorId !== this.systemUserId) continue;
       const preset = this.presets.get(build.presetId);
       if (preset === undefined) continue;
-      if (build.status === "pending" || build.status === "running") {
-        const key = `${build.presetId}\u0000${build.transition}`;
-        const row = inProgress.get(key);
-        inProgress.set(key, { presetId: build.presetId, transition: build.transition, count: (row?.count ?? 0) + 1 });
-        if (build.transition === "start" && build.status === "pending" && build.startedAt === null && !isPresetActive(preset)) {
-          pending.set(build.presetId, (pending.get(build.presetId) ?? 0) + 1);
-        }
-      }
-      if (build.transition === "start" && (build.status === "succeeded" || build.status === "failed")) {
-        const list = creates.get(build.presetId) ?? [];
-        list.push(build);
-        creates.set(build.presetId, list);
+      const key = `${build.presetId}\u0000${build.transition}`;
+      const row = inProgress.get(key);
+      inProgress.set(key, { presetId: build.presetId, transition: build.transition, count: (row?.count ?? 0) + 1 });
+      if (build.transition === "start" && build.status === "pending" && build.startedAt === null && !isPresetActive(preset)) {
+        pending.set(build.presetId, (pending.get(build.presetId) ?? 0) + 1);
       }
     }
     const backoffs: BackoffRow[] = [];
     const hardLimited: string[] = [];
-    for (const [presetId, list] of creates) {
+    const histories = [...this.historiesAt(nowMs)].sort(([, left], [, right]) => left.firstSequence - right.firstSequence);
+    for (const [presetId, history] of histories) {
       const preset = this.presets.get(presetId);
       if (preset === undefined || !isPresetActive(preset)) continue;
-      list.sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime());
-      const latest = list.at(-1);
-      if (latest?.status === "failed") {
-        const recentFailures = list.filter((build) => build.status === "failed" && nowMs - build.createdAt.getTime() <= this.lookbackMs);
-        if (recentFailures.length > 0) backoffs.push({ presetId, failedBuilds: recentFailures.length, lastBuildAt: latest.createdAt });
+      const latest = history.latest();
+      if (latest?.failed === true) {
+        const recentFailures = history.failuresSince(nowMs - this.lookbackMs);
+        if (recentFailures > 0) backoffs.push({ presetId, failedBuilds: recentFailures, lastBuildAt: latest.createdAt });
       }
-      if (this.hardLimit > 0 && list.length >= this.hardLimit && list.slice(-this.hardLimit).every((build) => build.status === "failed")) {
-        hardLimited.push(presetId);
-      }
+      if (this.hardLimit > 0 && history.lastAllFailed(this.hardLimit)) hardLimited.push(presetId);
     }
     return {
       presets: [...this.presets.values()],
-      running,
+      running: this.runningRows(),
       inProgress: [...inProgress.values()],
       pendingNonActive: [...pending].map(([presetId, count]) => ({ presetId, count })),
       backoffs,
@@ -316,6 +448,24 @@ export class InMemoryStore implements Store {
       recordedStatuses: [...this.statuses.values()],
       claimEvents: this.claimEventRows.filter((event) => nowMs - event.at.getTime() < CLAIM_EVENT_RETENTION_MS),
     };
+  }
+
+  /**
+   * The first instant after `nowMs` at which a snapshot would differ with no write in between: a
+   * failed create leaving the backoff lookback. (Claim events leaving the last two hours change it
+   * too; a plan reads them only through demand windows, whose edges the plan's own next change names.)
+   * `null` when there is none. For simulators that skip ahead.
+   */
+  nextUnwrittenChangeAt(nowMs: number): number | null {
+    let earliest: number | null = null;
+    for (const history of this.historiesAt(nowMs).values()) {
+      if (history.failuresSince(nowMs - this.lookbackMs) === 0) continue;
+      const oldest = history.oldestFailureMs();
+      // A failure counts while now − queued ≤ lookback: it stops counting one millisecond later.
+      const leaves = oldest === null ? null : oldest + this.lookbackMs + 1;
+      if (leaves !== null && leaves > nowMs && (earliest === null || leaves < earliest)) earliest = leaves;
+    }
+    return earliest;
   }
 
   async organizationsWithPrebuildStatus(): Promise<readonly OrganizationPrebuildStatus[]> {
@@ -369,7 +519,7 @@ export class InMemoryStore implements Store {
       if (build.status === "succeeded") count.created += 1;
       else if (build.status === "failed") count.failed += 1;
     }
-    for (const workspace of this.workspaceRows.values()) {
+    for (const { row: workspace } of this.workspaceRows.values()) {
       const first = firstBuild.get(workspace.id);
       const count = counts.get(workspace.presetId);
       if (count === undefined || first?.initiatorId !== this.systemUserId || workspace.ownerId === this.systemUserId) continue;
@@ -406,12 +556,12 @@ export class InMemoryStore implements Store {
 
   private claimNow(preset: MemoryPreset, request: StoreClaimRequest): ClaimedWorkspace | null {
     // Everything from the read to the ownership change is synchronous: no other claim can interleave.
-    const running = this.snapshotNow().running.filter((prebuild) => prebuild.presetId === preset.id);
+    const running = this.runningRows(preset.id);
     const candidate = selectClaimCandidate(
       { preset, running, inProgress: { start: 0, stop: 0, delete: 0 }, pendingNonActive: 0, backoff: null, hardLimited: false },
       { now: () => request.now },
     );
-    const workspace = candidate === null ? undefined : this.workspaceRows.get(candidate.id);
+    const workspace = candidate === null ? undefined : this.workspaceRows.get(candidate.id)?.row;
     if (workspace === undefined || workspace.ownerId !== this.systemUserId) return null;
     workspace.ownerId = request.claimant.userId;
     workspace.name = request.claimant.workspaceName;
