@@ -7,12 +7,13 @@
 // stderr together). The commands of one block run in one shell, so `$ echo $?` reports the
 // command before it. Trailing spaces and trailing blank lines are not compared.
 //
-// Usage: node scripts/check-docs.mjs [file.md …]   (default: README.md, docs/*.md, examples/README.md)
-// Needs the built CLI (npm run build). Exits 1 on any difference, with a diff of each.
+// Usage: node scripts/check-docs.mjs [--update] [file.md …]   (default: README.md, docs/*.md, examples/README.md)
+// Needs the built CLI (npm run build). Exits 1 on any difference, with a diff of each. With
+// --update, writes what the commands print into the pages instead (review the diff before committing).
 
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -107,11 +108,14 @@ if (!existsSync(join(root, "dist", "cli.js"))) {
   console.error("docs:check: dist/cli.js is missing; build first (npm run build)");
   process.exit(2);
 }
-const files = process.argv.length > 2 ? process.argv.slice(2).map((file) => join(process.cwd(), file)) : defaultFiles();
+const update = process.argv.includes("--update");
+const named = process.argv.slice(2).filter((argument) => argument !== "--update");
+const files = named.length > 0 ? named.map((file) => join(process.cwd(), file)) : defaultFiles();
 let checked = 0;
 let blockCount = 0;
 const failures = [];
 for (const file of files) {
+  const replacements = [];
   for (const block of markedBlocks(file)) {
     blockCount += 1;
     const outputs = run(block.commands);
@@ -119,10 +123,19 @@ for (const file of files) {
       checked += 1;
       const documented = normalized(expected);
       const printed = normalized(outputs[index] ?? []);
-      if (documented.join("\n") !== printed.join("\n")) failures.push(`${relative(root, file)}:${line}: $ ${command}\n${diff(documented, printed)}`);
+      if (documented.join("\n") === printed.join("\n")) return;
+      failures.push(`${relative(root, file)}:${line}: $ ${command}\n${diff(documented, printed)}`);
+      replacements.push({ from: line, count: expected.length, lines: printed });
     });
+  }
+  if (update && replacements.length > 0) {
+    // From the bottom up, so that earlier line numbers stay right.
+    const lines = readFileSync(file, "utf8").split("\n");
+    for (const { from, count, lines: printed } of replacements.reverse()) lines.splice(from, count, ...printed);
+    writeFileSync(file, lines.join("\n"));
+    console.log(`docs:check: updated ${replacements.length} output${replacements.length === 1 ? "" : "s"} in ${relative(root, file)}`);
   }
 }
 for (const failure of failures) console.log(`${failure}\n`);
 console.log(`docs:check: ${checked - failures.length} of ${checked} documented commands (${blockCount} blocks) print what the docs say`);
-process.exit(failures.length === 0 ? 0 : 1);
+process.exit(failures.length === 0 || update ? 0 : 1);
