@@ -152,3 +152,31 @@ WITH picked AS (
 )
 SELECT c.id, c.preset_id, c.created_at, p.name, t.id AS template_id, t.organization_id
 FROM claimed c JOIN ${PRESET_JOIN} ON p.id = c.preset_id`;
+
+/**
+ * Every preset's all-time totals (`$1` = the system user): create builds the system user started
+ * that succeeded or failed, and prebuilds someone else owns now (workspaces whose first build the
+ * system user started). Read outside cycles, on the Reconciler's metrics timer; a full pass over
+ * the builds, grouped, which is why it is not part of the snapshot.
+ */
+export const SELECT_BUILD_TOTALS = `
+WITH creates AS (
+  SELECT w.preset_id,
+         count(*) FILTER (WHERE b.status = 'succeeded')::int AS created,
+         count(*) FILTER (WHERE b.status = 'failed')::int AS failed
+  FROM workspace_builds b JOIN workspaces w ON w.id = b.workspace_id
+  WHERE b.initiator_id = $1 AND b.transition = 'start' AND w.preset_id IS NOT NULL
+  GROUP BY w.preset_id
+), claims AS (
+  SELECT w.preset_id, count(*)::int AS claimed
+  FROM workspaces w
+  WHERE w.owner_id <> $1 AND w.preset_id IS NOT NULL
+    AND (SELECT b.initiator_id FROM workspace_builds b WHERE b.workspace_id = w.id ORDER BY b.created_at, b.id LIMIT 1) = $1
+  GROUP BY w.preset_id
+)
+SELECT p.id AS preset_id, p.name AS preset_name, t.organization_id, t.id AS template_id,
+       COALESCE(c.created, 0) AS created, COALESCE(c.failed, 0) AS failed, COALESCE(k.claimed, 0) AS claimed
+FROM ${PRESET_JOIN}
+LEFT JOIN creates c ON c.preset_id = p.id
+LEFT JOIN claims k ON k.preset_id = p.id
+ORDER BY p.id::text COLLATE "C"`;

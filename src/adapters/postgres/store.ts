@@ -14,6 +14,7 @@ import type {
   LockOutcome,
   OrganizationPrebuildStatus,
   PauseState,
+  PresetBuildTotals,
   PresetStatusChange,
   ReconciliationLease,
   Store,
@@ -358,6 +359,28 @@ export class PostgresStore implements Store {
     // Only a validation failure is tied to a configuration; the other statuses record none.
     const values = [presetId, STATUS_COLUMN[status], status === "validationFailed" ? configurationKey : null];
     await this.transaction("BEGIN", context, (client) => client.query(sql.UPDATE_PRESET_STATUS, values));
+  }
+
+  /**
+   * Every preset's all-time totals of create builds that succeeded and failed and of claimed
+   * prebuilds, for the `created`, `failed` and `claimed` counters (the Reconciler reads them on a
+   * timer of its own, outside cycles and the lock).
+   */
+  async loadBuildTotals(context?: PortCallContext): Promise<readonly PresetBuildTotals[]> {
+    return this.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", context, async (client) => {
+      const { rows } = await client.query<{ preset_id: string; preset_name: string; organization_id: string; template_id: string; created: number; failed: number; claimed: number }>(
+        prepared("build-totals", sql.SELECT_BUILD_TOTALS, [this.systemUserId]),
+      );
+      return rows.map((row) => ({
+        presetId: row.preset_id,
+        presetName: row.preset_name,
+        organizationId: row.organization_id,
+        templateId: row.template_id,
+        created: row.created,
+        failed: row.failed,
+        claimed: row.claimed,
+      }));
+    });
   }
 
   async presetsOfTemplateVersion(templateVersionId: string, context?: PortCallContext): Promise<readonly ParameterizedPreset[]> {

@@ -25,4 +25,4 @@ runStoreContract(async (settings) => {
     },
     close: () => database.drop(),
   };
-}, { describe, it });
+}, { describe, it }, { buildTotals: true });
