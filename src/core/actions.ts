@@ -4,7 +4,7 @@ import { backoffUntilMs } from "./backoff.js";
 import { presetConfigurationKey } from "./configuration.js";
 import { addMs } from "./instant.js";
 import { currentWindow } from "./memory.js";
-import { oldestFirst, surplusRank } from "./ordering.js";
+import { oldestFirst, sortedCopy, surplusRank } from "./ordering.js";
 import { resolvePolicy, type ResolvedPolicy } from "./policy.js";
 import {
   backoffReason,
@@ -22,8 +22,10 @@ import { evaluate, inactiveBecause, type Evaluation } from "./state.js";
 import type { BlockedBecause, Clock, PresetSnapshot, ReconcilePolicy, ReconciliationAction, RunningPrebuild } from "./types.js";
 import { assertValidSnapshot, readClock } from "./validate/index.js";
 
-function ids(prebuilds: readonly RunningPrebuild[]): string[] {
-  return prebuilds.map((prebuild) => prebuild.id);
+function ids(prebuilds: readonly RunningPrebuild[], count = prebuilds.length): string[] {
+  const result = new Array<string>(count);
+  for (let index = 0; index < count; index += 1) result[index] = (prebuilds[index] as RunningPrebuild).id;
+  return result;
 }
 
 /** Everything decided for one preset. */
@@ -44,7 +46,7 @@ function inactiveDecision(snapshot: PresetSnapshot, evaluation: Evaluation, beca
   if (snapshot.pendingNonActive > 0) {
     actions.push({ type: "cancelPending", count: snapshot.pendingNonActive, reason: inactiveCancelReason(snapshot.pendingNonActive, because) });
   }
-  const all = [...evaluation.split.unexpired, ...evaluation.split.expired].sort(oldestFirst);
+  const all = sortedCopy(evaluation.split.expired.length === 0 ? evaluation.split.unexpired : [...evaluation.split.unexpired, ...evaluation.split.expired], oldestFirst);
   if (all.length > 0) actions.push({ type: "delete", workspaceIds: ids(all), reason: inactiveDeleteReason(all.length, because) });
   // An inactive preset creates nothing anyway, but its plan still says what would block it.
   const blocked = failedValidation(snapshot) ? "validationFailed" : snapshot.hardLimited ? "hardLimited" : null;
@@ -71,11 +73,10 @@ function activeDecision(snapshot: PresetSnapshot, evaluation: Evaluation, policy
   const actions: ReconciliationAction[] = [];
   const { split, state, nowMs } = evaluation;
   if (split.expired.length > 0) {
-    actions.push({ type: "delete", workspaceIds: ids([...split.expired].sort(oldestFirst)), reason: expiredReason(snapshot, evaluation) });
+    actions.push({ type: "delete", workspaceIds: ids(sortedCopy(split.expired, oldestFirst)), reason: expiredReason(snapshot, evaluation) });
   }
   if (state.extraneous > 0) {
-    const surplus = [...split.unexpired].sort(surplusRank).slice(0, state.extraneous);
-    actions.push({ type: "delete", workspaceIds: ids(surplus), reason: surplusReason(snapshot, evaluation) });
+    actions.push({ type: "delete", workspaceIds: ids(sortedCopy(split.unexpired, surplusRank), state.extraneous), reason: surplusReason(snapshot, evaluation) });
   }
   const decided = { actions, blocked: null, blockedReason: null, window: 1, probeAtMs: null, backoffUntilMs: null };
   const toCreate = Math.max(state.desired - split.unexpired.length - state.starting, 0);

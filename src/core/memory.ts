@@ -4,7 +4,7 @@
  */
 
 import { addMs } from "./instant.js";
-import { compareIds } from "./ordering.js";
+import { compareIds, sortedCopy } from "./ordering.js";
 import type { ResolvedPolicy } from "./policy.js";
 import type { Backoff, DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, RunningPrebuild } from "./types.js";
 
@@ -117,7 +117,7 @@ export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemo
     // is still pending is carried over in the count. A new call makes everything still pending
     // "earlier", and restarts the expiry. Sorted, so that the memory does not depend on the order
     // of the snapshot's rows.
-    const runningBaseline = step.running.map((prebuild) => prebuild.id).sort(compareIds);
+    const runningBaseline = sortedCopy(step.running.map((prebuild) => prebuild.id), compareIds);
     const newCall = step.created > 0 || memory.expectedCreates === null;
     const previous = newCall ? null : memory.expectedCreates;
     expectedCreates = {
@@ -129,22 +129,30 @@ export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemo
       expiresAt: previous === null ? expiresAt : previous.expiresAt,
     };
   }
-  const expectedDeletes: ExpectedDelete[] = memory.expectedDeletes.filter((expected) => settled.pendingDeletes.has(expected.workspaceId));
-  for (const workspaceId of step.deleted) expectedDeletes.push({ workspaceId, expiresAt });
   return {
     expectedCreates,
-    expectedDeletes,
-    desiredPeaks: policy.scaleDownStabilizationMs === 0 ? [] : [...settled.desiredPeaks.filter((peak) => peak.desired > step.desired), { at: new Date(nowMs), desired: step.desired }],
-    ...nextWindow(memory, step, policy),
+    expectedDeletes: nextExpectedDeletes(memory, settled, step.deleted, expiresAt),
+    desiredPeaks: policy.scaleDownStabilizationMs === 0 ? NO_PEAKS : [...settled.desiredPeaks.filter((peak) => peak.desired > step.desired), { at: new Date(nowMs), desired: step.desired }],
+    createWindow: policy.slowStart ? step.window : 1,
+    createWindowUsed: policy.slowStart && createWindowUsed(memory, step),
   };
 }
 
-/** Slow start: the window the plan used, and whether a round of creates is now under way in it. */
-function nextWindow(memory: PresetMemory, step: MemoryStep, policy: ResolvedPolicy): Pick<PresetMemory, "createWindow" | "createWindowUsed"> {
-  if (!policy.slowStart) return { createWindow: 1, createWindowUsed: false };
+const NO_PEAKS: readonly DesiredSample[] = EMPTY_MEMORY.desiredPeaks;
+
+/** The deletes still pending, then those of this plan; the shared empty list when there are none. */
+function nextExpectedDeletes(memory: PresetMemory, settled: SettledMemory, deleted: readonly string[], expiresAt: Date): readonly ExpectedDelete[] {
+  if (settled.pendingDeletes.size === 0 && deleted.length === 0) return EMPTY_MEMORY.expectedDeletes;
+  const expectedDeletes: ExpectedDelete[] = memory.expectedDeletes.filter((expected) => settled.pendingDeletes.has(expected.workspaceId));
+  for (const workspaceId of deleted) expectedDeletes.push({ workspaceId, expiresAt });
+  return expectedDeletes;
+}
+
+/** Slow start: whether a round of creates is under way in the window the plan used. */
+function createWindowUsed(memory: PresetMemory, step: MemoryStep): boolean {
   // A window that changed (grown or reset) starts a new round.
   const roundUnderWay = step.window === memory.createWindow && memory.createWindowUsed;
-  return { createWindow: step.window, createWindowUsed: roundUnderWay || step.created > 0 };
+  return roundUnderWay || step.created > 0;
 }
 
 /**

@@ -50,38 +50,40 @@ function scheduleChange(snapshot: PresetSnapshot, nowMs: number, scans: Schedule
   return change;
 }
 
+/** The earlier of `earliest` and a candidate change after `nowMs`. */
+function earlier(earliest: number | null, candidate: number | null, nowMs: number): number | null {
+  if (candidate === null) return earliest;
+  // A change past the end of the Date range (a backoff or expectation ending there, plus 1 ms)
+  // is reported as that end: never later than the change, and never an Invalid Date.
+  const bounded = Math.min(candidate, LATEST_MS);
+  return bounded > nowMs && (earliest === null || bounded < earliest) ? bounded : earliest;
+}
+
 /** The next change of a validated, evaluated and decided snapshot, in epoch milliseconds, or `null`. */
 export function nextChangeMs(snapshot: PresetSnapshot, evaluation: Evaluation, decision: Decision, policy: ResolvedPolicy, scans?: ScheduleScans): number | null {
   const { nowMs, settled, memory, target } = evaluation;
   let earliest: number | null = null;
-  const consider = (candidate: number | null) => {
-    if (candidate === null) return;
-    // A change past the end of the Date range (a backoff or expectation ending there, plus 1 ms)
-    // is reported as that end: never later than the change, and never an Invalid Date.
-    const bounded = Math.min(candidate, LATEST_MS);
-    if (bounded > nowMs && (earliest === null || bounded < earliest)) earliest = bounded;
-  };
   // A delete asked for that the store still shows is asked again once its expectation expires,
   // whether the preset is active or not.
-  for (const expected of memory.expectedDeletes) if (settled.pendingDeletes.has(expected.workspaceId)) consider(expected.expiresAt.getTime() + 1);
+  for (const expected of memory.expectedDeletes) if (settled.pendingDeletes.has(expected.workspaceId)) earliest = earlier(earliest, expected.expiresAt.getTime() + 1, nowMs);
   // An inactive preset deletes everything it has whatever the time: nothing else it decides can change.
   if (evaluation.inactiveBecause !== null) return earliest;
-  consider(scheduleChange(snapshot, nowMs, scans));
-  consider(nextExpiry(snapshot.preset, evaluation.split.unexpired));
+  earliest = earlier(earliest, scheduleChange(snapshot, nowMs, scans), nowMs);
+  earliest = earlier(earliest, nextExpiry(snapshot.preset, evaluation.split.unexpired), nowMs);
   if (decision.blocked === null) {
     const until = backoffUntilMs(snapshot.preset.id, snapshot.backoff, policy);
     // Creates resume the millisecond after `until`.
-    if (until !== null && nowMs <= until) consider(until + 1);
+    if (until !== null && nowMs <= until) earliest = earlier(earliest, until + 1, nowMs);
   }
-  consider(decision.probeAtMs);
+  earliest = earlier(earliest, decision.probeAtMs, nowMs);
   if (target?.expression != null) {
-    if (readsDemand(target.expression)) consider(nextDemandChange(snapshot.claimEvents ?? [], nowMs));
-    if (readsClock(target.expression)) consider(nextWallHour(snapshot.preset.scheduling?.timezone || "UTC", nowMs));
+    if (readsDemand(target.expression)) earliest = earlier(earliest, nextDemandChange(snapshot.claimEvents ?? [], nowMs), nowMs);
+    if (readsClock(target.expression)) earliest = earlier(earliest, nextWallHour(snapshot.preset.scheduling?.timezone || "UTC", nowMs), nowMs);
   }
   // The largest peak of the stabilization window is the oldest one; surplus can go once it leaves.
   const peak = settled.desiredPeaks[0];
-  if (peak !== undefined && peak.desired > evaluation.state.desired) consider(peak.at.getTime() + policy.scaleDownStabilizationMs);
-  if (settled.pendingCreates > 0 && memory.expectedCreates !== null) consider(memory.expectedCreates.expiresAt.getTime() + 1);
+  if (peak !== undefined && peak.desired > evaluation.state.desired) earliest = earlier(earliest, peak.at.getTime() + policy.scaleDownStabilizationMs, nowMs);
+  if (settled.pendingCreates > 0 && memory.expectedCreates !== null) earliest = earlier(earliest, memory.expectedCreates.expiresAt.getTime() + 1, nowMs);
   return earliest;
 }
 

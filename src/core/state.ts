@@ -4,7 +4,7 @@ import { splitByExpiry, type ExpirySplit } from "./expiry.js";
 import { EMPTY_MEMORY, settleMemory, stabilizedTarget, type SettledMemory } from "./memory.js";
 import { resolvePolicy, type ResolvedPolicy } from "./policy.js";
 import { scheduledCount, type ScheduledCount } from "./schedule.js";
-import { desiredTarget, type TargetResult } from "./target.js";
+import { desiredTarget, targetFromSchedule, type TargetResult } from "./target.js";
 import type { Clock, Preset, PresetMemory, PresetSnapshot, ReconcilePolicy, ReconciliationState, RunningPrebuild } from "./types.js";
 import { assertValidSnapshot, readClock } from "./validate/index.js";
 
@@ -44,6 +44,12 @@ export interface Evaluation {
   readonly state: ReconciliationState;
 }
 
+function countReady(prebuilds: readonly RunningPrebuild[]): number {
+  let ready = 0;
+  for (const prebuild of prebuilds) if (prebuild.ready) ready += 1;
+  return ready;
+}
+
 function withoutPendingDeletes(running: readonly RunningPrebuild[], pending: ReadonlySet<string>): readonly RunningPrebuild[] {
   return pending.size === 0 ? running : running.filter((prebuild) => !pending.has(prebuild.id));
 }
@@ -58,11 +64,17 @@ export function evaluate(snapshot: PresetSnapshot, nowMs: number, policy: Resolv
   const unexpired = split.unexpired.length;
   const starting = inProgress.start + settled.pendingCreates;
   const deleting = inProgress.delete + settled.pendingDeletes.size;
-  const eligible = because === null ? split.unexpired.reduce((count, prebuild) => count + (prebuild.ready ? 1 : 0), 0) : 0;
+  const eligible = because === null ? countReady(split.unexpired) : 0;
   const scheduled = because === null ? scheduledCount(preset, nowMs) : null;
   const scheduledTarget = scheduled?.count ?? 0;
-  const figures = { scheduledTarget, running: unexpired, eligible, starting, stopping: inProgress.stop, deleting, expired: split.expired.length };
-  const target = because === null ? desiredTarget(preset, figures, snapshot.claimEvents ?? [], nowMs, policy) : null;
+  let target: TargetResult | null = null;
+  if (because === null) {
+    // The figures an expression reads are gathered only for a preset that has one.
+    target =
+      preset.desiredInstancesExpression === null || preset.desiredInstancesExpression === undefined
+        ? targetFromSchedule(scheduledTarget)
+        : desiredTarget(preset, { scheduledTarget, running: unexpired, eligible, starting, stopping: inProgress.stop, deleting, expired: split.expired.length }, snapshot.claimEvents ?? [], nowMs, policy);
+  }
   const desired = target?.desired ?? 0;
   const keepAtLeast = stabilizedTarget(settled.desiredPeaks, desired);
   const state: ReconciliationState = {

@@ -71,6 +71,11 @@ function inputsOf(expression: CompiledTargetExpression, preset: Preset, figures:
   };
 }
 
+/** The desired count of a preset without an expression: its scheduled target. */
+export function targetFromSchedule(count: number): TargetResult {
+  return { desired: count, source: "scheduled", error: null, expression: null };
+}
+
 /** The desired count of an active, validated preset. */
 export function desiredTarget(preset: Preset, figures: PoolFigures, events: readonly ClaimEvent[], nowMs: number, policy: ResolvedPolicy): TargetResult {
   const source = preset.desiredInstancesExpression;
@@ -80,7 +85,7 @@ export function desiredTarget(preset: Preset, figures: PoolFigures, events: read
     error,
     expression,
   });
-  if (source === null || source === undefined) return { desired: figures.scheduledTarget, source: "scheduled", error: null, expression: null };
+  if (source === null || source === undefined) return targetFromSchedule(figures.scheduledTarget);
   const compiled = compileTargetExpression(source);
   if (!compiled.ok) return fallback(compiled.message, null);
   const result = evaluateTargetExpression(compiled.expression, inputsOf(compiled.expression, preset, figures, events, nowMs));
