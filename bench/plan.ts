@@ -5,10 +5,10 @@
 
 import { planCycle, type CyclePlan, type GlobalSnapshot } from "../src/index.js";
 import { groupByPreset, naivePlan } from "./baselines.js";
-import { clock, generateSnapshot, type SnapshotShape } from "./data.js";
+import { clock, generateSnapshot, withTargetExpressions, type SnapshotShape } from "./data.js";
 import { heapAround, time, type HeapReading, type RunOptions, type Timing } from "./measure.js";
 
-export type PlanCase = "group-by" | "planCycle" | "naive";
+export type PlanCase = "group-by" | "planCycle" | "expressions" | "naive";
 
 /** One measured case at one size. */
 export interface PlanResult {
@@ -78,6 +78,19 @@ export async function benchmarkSize(
   const planTiming = await time(`planCycle ${presets}`, () => planCycle(snapshot, clock), runOptions);
   results.push({ case: "planCycle", shape, timing: planTiming, heap: heapAround(() => planCycle(snapshot, clock)), sampled: 1, note: planSummary });
   log(`  planCycle  ${planTiming.medianMs.toFixed(2)} ms median (${planTiming.samples} samples)`);
+
+  if (presets <= 10_000) {
+    // The same rows with a target expression on every preset (SPEC §11): what expressions cost.
+    const withExpressions = withTargetExpressions(snapshot);
+    let expressionPlan: CyclePlan | null = planCycle(withExpressions, clock);
+    const fromExpression = expressionPlan.presets.filter((preset) => preset.state.targetSource === "expression").length;
+    if (expressionPlan.invalid.length > 0 || fromExpression === 0) throw new Error("the expressions were not used");
+    const expressionNote = `${summarize(expressionPlan)}; ${fromExpression} desired counts from an expression`;
+    expressionPlan = null;
+    const expressionTiming = await time(`expressions ${presets}`, () => planCycle(withExpressions, clock), runOptions);
+    results.push({ case: "expressions", shape, timing: expressionTiming, heap: heapAround(() => planCycle(withExpressions, clock)), sampled: 1, note: expressionNote });
+    log(`  expressions ${expressionTiming.medianMs.toFixed(2)} ms median (${expressionTiming.samples} samples)`);
+  }
 
   if (options.naive) {
     const stride = presets >= 10_000 ? options.naiveStride : 1;

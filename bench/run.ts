@@ -16,7 +16,9 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchmarkDesired, type DesiredResult } from "./desired.js";
+import { generateSnapshot } from "./data.js";
 import { benchmarkSize, type PlanResult } from "./plan.js";
+import { planStages, type StageResult } from "./stages.js";
 import { benchmarkReconciler, type ReconcilerResult } from "./reconciler.js";
 import { keepPostgresSection } from "./postgres/report.js";
 import { evaluateTargets, machine, renderMarkdown, renderText, type Report } from "./report.js";
@@ -40,6 +42,7 @@ if ((globalThis as { gc?: unknown }).gc === undefined) {
 const machineInfo = machine();
 const started = performance.now();
 const plan: PlanResult[] = [];
+let stages: StageResult[] = [];
 let reconciler: ReconcilerResult[] = [];
 let desired: DesiredResult[] = [];
 
@@ -47,6 +50,11 @@ if (only.includes("plan")) {
   for (const presets of sizes) {
     log(`planCycle, ${presets.toLocaleString("en-US")} presets`);
     plan.push(...(await benchmarkSize(presets, { naive: presets <= 10_000, naiveStride, log })));
+  }
+  if (sizes.includes(10_000)) {
+    log("planCycle stage by stage, 10,000 presets");
+    stages = await planStages(generateSnapshot(10_000).snapshot);
+    for (const result of stages) log(`  ${result.stage.padEnd(32)} ${result.medianMs.toFixed(1).padStart(7)} ms`);
   }
 }
 if (only.includes("reconciler")) {
@@ -71,7 +79,7 @@ if (heapLimitMb !== null) {
   log(`  ${detail}`);
 }
 machineInfo.loadAtEnd = loadavg()[0] ?? 0;
-const report: Report = { machine: machineInfo, plan, reconciler, desired, targets: [], durationS: (performance.now() - started) / 1000, naiveStride, heapLimit };
+const report: Report = { machine: machineInfo, plan, stages, reconciler, desired, targets: [], durationS: (performance.now() - started) / 1000, naiveStride, heapLimit };
 const withTargets: Report = { ...report, targets: evaluateTargets(report) };
 console.log(`\n${renderText(withTargets)}`);
 

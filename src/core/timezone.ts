@@ -114,20 +114,26 @@ export function wallClockOfShifted(shiftedMs: number): WallClock {
   };
 }
 
-const lastWallClock = new Map<string, { readonly minute: number; readonly wall: WallClock }>();
+const lastMinute = new Map<string, { readonly minute: number; readonly offsetMs: number; readonly wall: WallClock }>();
 
 /**
- * Wall-clock fields of `epochMs` in `timeZone`. The last minute asked for is remembered per zone,
- * so the thousands of presets of one cycle, which share one "now", cost one Intl call per zone.
+ * The offset and wall clock of one minute in `timeZone`. The last minute asked for is remembered
+ * per zone, so the thousands of presets of one cycle, which share one "now", cost one Intl call per zone.
  */
-export function wallClockAt(timeZone: string, epochMs: number): WallClock {
+function zoneMinute(timeZone: string, epochMs: number): { readonly offsetMs: number; readonly wall: WallClock } {
   const minute = Math.floor(epochMs / MINUTE_MS);
-  const remembered = lastWallClock.get(timeZone);
-  if (remembered !== undefined && remembered.minute === minute) return remembered.wall;
+  const remembered = lastMinute.get(timeZone);
+  if (remembered !== undefined && remembered.minute === minute) return remembered;
   // Offsets change on whole minutes, so the minute's start has the same offset as any instant in it.
-  const wall = wallClockOfShifted(minute * MINUTE_MS + offsetAt(timeZone, minute * MINUTE_MS));
-  lastWallClock.set(timeZone, { minute, wall });
-  return wall;
+  const offsetMs = offsetAt(timeZone, minute * MINUTE_MS);
+  const entry = { minute, offsetMs, wall: wallClockOfShifted(minute * MINUTE_MS + offsetMs) };
+  lastMinute.set(timeZone, entry);
+  return entry;
+}
+
+/** Wall-clock fields of `epochMs` in `timeZone`. */
+export function wallClockAt(timeZone: string, epochMs: number): WallClock {
+  return zoneMinute(timeZone, epochMs).wall;
 }
 
 /** The start of the next wall-clock minute, hour or day after a shifted instant (also shifted). */
@@ -229,6 +235,6 @@ function zoneName(timeZone: string, instant: Date, offsetMs: number): string {
  * the wall-clock hour.
  */
 export function nextWallHour(timeZone: string, epochMs: number): number {
-  const offset = offsetAt(timeZone, Math.floor(epochMs / MINUTE_MS) * MINUTE_MS);
+  const offset = zoneMinute(timeZone, epochMs).offsetMs;
   return nextWallBoundary(epochMs + offset, "hour") - offset;
 }

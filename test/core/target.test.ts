@@ -68,6 +68,20 @@ describe("target expressions — the clock (SPEC §11)", () => {
   it("wakes at the next hour when the expression reads the hour", () => {
     expect(nextChangeAt(withExpression("hour >= 9 && hour < 17 ? 3 : 0"), clockAt("2025-06-02T10:20:00Z"))).toEqual(new Date("2025-06-02T11:00:00Z"));
   });
+
+  it("wakes at the zone's next wall-clock hour, with the offset of the minute asked for", () => {
+    const india = withExpression("hour", {}, { scheduling: { timezone: "Asia/Kolkata", schedules: [] } });
+    // 10:20Z is 15:50 in UTC+05:30: the next wall hour, 16:00, is 10:30Z. Asked again in the same
+    // minute (the zone's minute is remembered), the answer is the same.
+    expect(nextChangeAt(india, clockAt("2025-06-02T10:20:00Z"))).toEqual(new Date("2025-06-02T10:30:00Z"));
+    expect(calculateState(india, clockAt("2025-06-02T10:20:30Z")).desired).toBe(15);
+    expect(nextChangeAt(india, clockAt("2025-06-02T10:20:59Z"))).toEqual(new Date("2025-06-02T10:30:00Z"));
+    const berlin = withExpression("hour", {}, { scheduling: { timezone: "Europe/Berlin", schedules: [] } });
+    // Either side of the spring-forward change: 00:30Z is 01:30 CET (next hour 02:00 CET does not
+    // exist, the clock jumps to 03:00 CEST at 01:00Z); 01:30Z is 03:30 CEST (next hour 04:00 CEST = 02:00Z).
+    expect(nextChangeAt(berlin, clockAt("2025-03-30T00:30:00Z"))).toEqual(new Date("2025-03-30T01:00:00Z"));
+    expect(nextChangeAt(berlin, clockAt("2025-03-30T01:30:00Z"))).toEqual(new Date("2025-03-30T02:00:00Z"));
+  });
 });
 
 describe("target expressions — results (SPEC §11)", () => {
