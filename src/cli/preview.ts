@@ -22,6 +22,15 @@ function formatOffset(offsetMs: number): string {
   return `${sign}${String(Math.floor(absolute / 60)).padStart(2, "0")}:${String(absolute % 60).padStart(2, "0")}`;
 }
 
+/** A lead time in words: "30 min", "2 h", "1 h 15 min". */
+function leadTimeText(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours === 0) return `${rest} min`;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
 /** Runs `preview`; resolves to the exit code. */
 export function previewCommand(file: string, options: { from?: string; days?: string | number }, io: CommandIo, now: Date): number {
   const colors = pc.createColors(io.color);
@@ -47,7 +56,9 @@ export function previewCommand(file: string, options: { from?: string; days?: st
     const scheduled = scheduledCount(preset, next);
     if (scheduled.count !== count) {
       const source = scheduled.schedule === null ? "base count" : `schedule \`${scheduled.schedule.cron}\``;
-      events.push({ atMs: next, line: `${count} → ${scheduled.count} (${source})` });
+      // With a lead time, a rise comes early: say for which instant the pool is warming up.
+      const ahead = scheduled.aheadFor === null || scheduled.aheadFor <= next ? "" : `, ${leadTimeText(scheduled.aheadFor - next)} ahead of ${describeInstant(new Date(scheduled.aheadFor), zone)}`;
+      events.push({ atMs: next, line: `${count} → ${scheduled.count} (${source}${ahead})` });
       count = scheduled.count;
     }
     cursor = next;

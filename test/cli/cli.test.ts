@@ -109,6 +109,17 @@ describe("prebuild-reconciler preview", () => {
     ]);
     expect(stdout).toContain("desired count, hourly:");
   });
+
+  it("moves a rise earlier by the lead time and says what it is ahead of; falls stay", async () => {
+    const { code, stdout } = await cli("preview", fixture("preset-lead-time.json"), "--from", "2025-06-02T00:00:00Z", "--days", "1");
+    expect(code).toBe(0);
+    const lines = stdout.split("\n").filter((line) => line.startsWith("  "));
+    expect(lines.slice(0, 3).map((line) => line.trim().replace(/\s+/g, " "))).toEqual([
+      "Mon 2025-06-02 02:00 GMT+2 2025-06-02T00:00Z start: 0 (base count)",
+      "Mon 2025-06-02 08:30 GMT+2 2025-06-02T06:30Z 0 → 3 (schedule `* 9-17 * * 1-5`, 30 min ahead of 2025-06-02 09:00 GMT+2)",
+      "Mon 2025-06-02 18:00 GMT+2 2025-06-02T16:00Z 3 → 0 (base count)",
+    ]);
+  });
 });
 
 describe("prebuild-reconciler simulate", () => {
