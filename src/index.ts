@@ -39,7 +39,7 @@ export type {
   ReconciliationActionType,
   ReconciliationState,
   RunningPrebuild,
-} from "./core/types.js";
+} from "./core/types/index.js";
 
 // Decisions for one preset
 export { desiredInstances } from "./core/schedule.js";

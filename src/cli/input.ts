@@ -1,7 +1,7 @@
 /** Reading the CLI's JSON files: one clear message naming the file and the field, never a stack trace. */
 
 import { readFileSync } from "node:fs";
-import type { GlobalSnapshot, Preset } from "../core/types.js";
+import type { GlobalSnapshot, Preset } from "../core/types/index.js";
 import type { CountRange } from "./limits.js";
 
 /** Bad input: the file is missing, not JSON, or of the wrong shape. The CLI exits with code 2. */

@@ -9,7 +9,7 @@ import { PostgresStore } from "../adapters/postgres/store.js";
 import { planCycle } from "../core/cycle.js";
 import { describeAction } from "../core/describe.js";
 import { isPresetActive } from "../core/state.js";
-import type { CyclePlan, PresetPlan, ReconcilePolicy } from "../core/types.js";
+import type { CyclePlan, PresetPlan, ReconcilePolicy } from "../core/types/index.js";
 import { withPool, type DatabaseOptions } from "./database.js";
 import { CliInputError, isRecord, parseCount, parseInstant, readJson } from "./input.js";
 import { WATCH_SECONDS } from "./limits.js";

@@ -19,7 +19,7 @@ import {
   VALIDATION_FAILED_REASON,
 } from "./reasons.js";
 import { evaluate, inactiveBecause, type Evaluation } from "./state.js";
-import type { BlockedBecause, Clock, PresetSnapshot, ReconcilePolicy, ReconciliationAction, RunningPrebuild } from "./types.js";
+import type { BlockedBecause, Clock, PresetSnapshot, ReconcilePolicy, ReconciliationAction, RunningPrebuild } from "./types/index.js";
 import { assertValidSnapshot, readClock } from "./validate/index.js";
 
 function ids(prebuilds: readonly RunningPrebuild[], count = prebuilds.length): string[] {

@@ -5,7 +5,7 @@
 
 import { addMs } from "./instant.js";
 import type { ResolvedPolicy } from "./policy.js";
-import type { Backoff } from "./types.js";
+import type { Backoff } from "./types/index.js";
 
 /** A number in [0, 1) derived from the preset id and the failure count: the same on every replica. */
 function jitterDraw(presetId: string, failedBuilds: number): number {

@@ -4,7 +4,7 @@ import { ArgumentValidationError } from "./errors.js";
 import { isExpired } from "./expiry.js";
 import { compareIds, oldestFirst } from "./ordering.js";
 import { inactiveBecause } from "./state.js";
-import type { Clock, PresetSnapshot, RunningPrebuild } from "./types.js";
+import type { Clock, PresetSnapshot, RunningPrebuild } from "./types/index.js";
 import { assertValidSnapshot, readClock } from "./validate/index.js";
 import { array, describeValue, id, isRecord, issuesOf, object, type Rule } from "./validate/rules.js";
 

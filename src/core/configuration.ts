@@ -4,7 +4,7 @@
  * by itself once the configuration has another.
  */
 
-import type { Preset } from "./types.js";
+import type { Preset } from "./types/index.js";
 
 /** FNV-1a over UTF-16 code units, 2 × 32 bits: stable, fast, not for secrets. */
 function fingerprint(text: string): string {

@@ -24,7 +24,7 @@ import type {
   PresetStatusTransition,
   ReconcilePolicy,
   ReconciliationAction,
-} from "./types.js";
+} from "./types/index.js";
 import { readClock } from "./validate/index.js";
 
 interface Planned {

@@ -3,7 +3,7 @@
  * the instant the next event leaves a window.
  */
 
-import type { ClaimEvent } from "./types.js";
+import type { ClaimEvent } from "./types/index.js";
 
 /** The windows, in minutes. */
 export const DEMAND_WINDOWS = [5, 10, 30, 60, 120] as const;

@@ -1,6 +1,6 @@
 /** Short, stable one-line summaries of actions, for tables and logs (the reason says why). */
 
-import type { ReconciliationAction } from "./types.js";
+import type { ReconciliationAction } from "./types/index.js";
 
 /**
  * A one-line summary of what an action does: `create 2`, `create 1 (probe)`, `delete ws-1, ws-2`,

@@ -4,7 +4,7 @@
  */
 
 import { addMs } from "./instant.js";
-import type { Preset, RunningPrebuild } from "./types.js";
+import type { Preset, RunningPrebuild } from "./types/index.js";
 
 /** The prebuilds of one preset split by expiry. */
 export interface ExpirySplit {

@@ -15,7 +15,7 @@ import type {
   PresetSnapshot,
   PresetStatusRecord,
   RunningPrebuild,
-} from "./types.js";
+} from "./types/index.js";
 import { describeValue, id, IssueList, isRecord, type Path, type Rule } from "./validate/rules.js";
 import {
   backoffRowRule,

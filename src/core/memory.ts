@@ -6,7 +6,7 @@
 import { addMs } from "./instant.js";
 import { compareIds, sortedCopy } from "./ordering.js";
 import type { ResolvedPolicy } from "./policy.js";
-import type { Backoff, DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, RunningPrebuild } from "./types.js";
+import type { Backoff, DesiredSample, ExpectedCreates, ExpectedDelete, PresetMemory, RunningPrebuild } from "./types/index.js";
 
 /** The memory of a preset the runtime knows nothing about. */
 export const EMPTY_MEMORY: PresetMemory = Object.freeze({

@@ -10,7 +10,7 @@ import { nextScheduledTargetChange } from "./schedule.js";
 import { evaluate, type Evaluation } from "./state.js";
 import { readsClock, readsDemand } from "./target.js";
 import { nextWallHour } from "./timezone.js";
-import type { Clock, PresetSnapshot, ReconcilePolicy } from "./types.js";
+import type { Clock, PresetSnapshot, ReconcilePolicy } from "./types/index.js";
 import { assertValidSnapshot, readClock } from "./validate/index.js";
 
 /** Schedule scans shared by the presets of one cycle that have the same schedules. */

@@ -1,6 +1,6 @@
 /** Deterministic orderings of prebuilds, independent of the input order and of the host's locale. */
 
-import type { RunningPrebuild } from "./types.js";
+import type { RunningPrebuild } from "./types/index.js";
 
 /** Plain code-unit comparison: the same everywhere, unlike `localeCompare`. */
 export function compareIds(left: string, right: string): number {

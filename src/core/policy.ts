@@ -1,7 +1,7 @@
 /** The decision rules' knobs (SPEC §2, §11, §12): defaults, and refusal of anything unknown or bad. */
 
 import { PolicyValidationError, type ValidationIssue } from "./errors.js";
-import type { BackoffPolicy, ReconcilePolicy } from "./types.js";
+import type { BackoffPolicy, ReconcilePolicy } from "./types/index.js";
 import { check, count, describeValue, isRecord, IssueList, type Rule } from "./validate/rules.js";
 
 /**

@@ -3,7 +3,7 @@
 import { isoOf } from "./instant.js";
 import type { Evaluation } from "./state.js";
 import { describeInstant } from "./timezone.js";
-import type { PresetSnapshot } from "./types.js";
+import type { PresetSnapshot } from "./types/index.js";
 
 /** "2 prebuilds", "1 prebuild". */
 export function plural(count: number, noun: string): string {

@@ -6,7 +6,7 @@
 import { type CompiledCron, compileCron, cronMatches, dayMatches } from "./cron.js";
 import { SnapshotValidationError } from "./errors.js";
 import { nextWallBoundary, offsetTimeline, wallClockAt, wallClockOfShifted, type WallClock } from "./timezone.js";
-import type { PrebuildSchedule, Preset } from "./types.js";
+import type { PrebuildSchedule, Preset } from "./types/index.js";
 import { presetRule } from "./validate/index.js";
 import { issuesOf } from "./validate/rules.js";
 

@@ -5,7 +5,7 @@ import { EMPTY_MEMORY, settleMemory, stabilizedTarget, type SettledMemory } from
 import { resolvePolicy, type ResolvedPolicy } from "./policy.js";
 import { scheduledCount, type ScheduledCount } from "./schedule.js";
 import { desiredTarget, targetFromSchedule, type TargetResult } from "./target.js";
-import type { Clock, Preset, PresetMemory, PresetSnapshot, ReconcilePolicy, ReconciliationState, RunningPrebuild } from "./types.js";
+import type { Clock, Preset, PresetMemory, PresetSnapshot, ReconcilePolicy, ReconciliationState, RunningPrebuild } from "./types/index.js";
 import { assertValidSnapshot, readClock } from "./validate/index.js";
 
 /** Why a preset is inactive, or `null` when it is active. */

@@ -8,7 +8,7 @@ import { countDemand, DEMAND_WINDOWS } from "./demand.js";
 import { compileTargetExpression, evaluateTargetExpression, type CompiledTargetExpression, type TargetExpressionInputs } from "./expression/index.js";
 import type { ResolvedPolicy } from "./policy.js";
 import { wallClockAt } from "./timezone.js";
-import type { ClaimEvent, Preset, ReconciliationState } from "./types.js";
+import type { ClaimEvent, Preset, ReconciliationState } from "./types/index.js";
 
 /** The pool's figures an expression reads, besides demand and time. */
 export type PoolFigures = Pick<ReconciliationState, "scheduledTarget" | "eligible" | "starting" | "stopping" | "deleting" | "expired"> & {

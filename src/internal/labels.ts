@@ -1,6 +1,6 @@
 /** How a preset is named in metrics labels, log lines and span attributes. */
 
-import type { Preset } from "../core/types.js";
+import type { Preset } from "../core/types/index.js";
 import type { PresetLabels } from "../ports/metrics.js";
 import type { ClaimedWorkspace, PresetBuildTotals } from "../ports/store.js";
 

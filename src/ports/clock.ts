@@ -1,6 +1,6 @@
-import type { Clock } from "../core/types.js";
+import type { Clock } from "../core/types/index.js";
 
-export type { Clock } from "../core/types.js";
+export type { Clock } from "../core/types/index.js";
 
 /**
  * The real clock, for production hosts. Tests and simulations pass their own {@link Clock}.

@@ -1,4 +1,4 @@
-import type { Preset } from "../core/types.js";
+import type { Preset } from "../core/types/index.js";
 import type { ClaimedWorkspace } from "./store.js";
 
 /** A resource that a claim's build replaced instead of keeping, which defeats the prebuild. */

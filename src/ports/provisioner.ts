@@ -1,4 +1,4 @@
-import type { Preset } from "../core/types.js";
+import type { Preset } from "../core/types/index.js";
 import type { FencedCallContext } from "./call.js";
 
 /** Starts and stops builds. Each call should return once the build is queued, not when it finishes. */

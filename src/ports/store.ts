@@ -1,10 +1,10 @@
 import type { ParameterizedPreset } from "../core/claim.js";
 import type { LifecycleSettings } from "../core/lifecycle.js";
 import type { MembershipStatusRow } from "../core/membership.js";
-import type { ClaimEvent, GlobalSnapshot, Preset, PresetStatus, RecordedPresetStatus } from "../core/types.js";
+import type { ClaimEvent, GlobalSnapshot, Preset, PresetStatus, RecordedPresetStatus } from "../core/types/index.js";
 import type { FencedCallContext, PortCallContext } from "./call.js";
 
-export type { PresetStatus, RecordedPresetStatus } from "../core/types.js";
+export type { PresetStatus, RecordedPresetStatus } from "../core/types/index.js";
 
 /**
  * A preset as a store reads it: a {@link Preset}, plus the readable names of its organization and

@@ -7,7 +7,7 @@
 import pLimit from "p-limit";
 import { planCycle } from "../core/cycle.js";
 import { afterExecution, forgetExpectations, type ExecutionOutcome } from "../core/memory.js";
-import type { CyclePlan, PresetMemory, PresetMemoryRow, PresetPlan, PresetStatusTransition, ReconcilePolicy } from "../core/types.js";
+import type { CyclePlan, PresetMemory, PresetMemoryRow, PresetPlan, PresetStatusTransition, ReconcilePolicy } from "../core/types/index.js";
 import { labelsOf, presetFields } from "../internal/labels.js";
 import { messageOf } from "../internal/messages.js";
 import type { Clock } from "../ports/clock.js";

@@ -5,7 +5,7 @@
 
 import { presetConfigurationKey } from "../core/configuration.js";
 import type { ExecutionOutcome } from "../core/memory.js";
-import type { PresetPlan, ReconciliationActionType } from "../core/types.js";
+import type { PresetPlan, ReconciliationActionType } from "../core/types/index.js";
 import { labelsOf, presetFields } from "../internal/labels.js";
 import { messageOf } from "../internal/messages.js";
 import type { Clock } from "../ports/clock.js";

@@ -2,7 +2,7 @@
 
 import { ArgumentValidationError, PolicyValidationError } from "../core/errors.js";
 import { validatePolicy } from "../core/policy.js";
-import type { ReconcilePolicy } from "../core/types.js";
+import type { ReconcilePolicy } from "../core/types/index.js";
 import { describeValue, isRecord, IssueList } from "../core/validate/rules.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";

@@ -3,7 +3,7 @@
  * itself; the pure core plans, and the runtime carries the plan out and reports.
  */
 
-import type { PresetMemory } from "../core/types.js";
+import type { PresetMemory } from "../core/types/index.js";
 import { labelsOfClaim } from "../internal/labels.js";
 import { messageOf } from "../internal/messages.js";
 import { systemClock, type Clock } from "../ports/clock.js";

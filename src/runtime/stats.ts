@@ -1,4 +1,4 @@
-import type { InvalidPreset, ReconciliationActionType } from "../core/types.js";
+import type { InvalidPreset, ReconciliationActionType } from "../core/types/index.js";
 import type { InterruptionCause } from "./errors.js";
 
 /** One thing that went wrong in a cycle; the cycle went on with everything else. */

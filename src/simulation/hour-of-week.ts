@@ -4,7 +4,7 @@
  */
 
 import { wallClockAt } from "../core/timezone.js";
-import type { PrebuildSchedule, PresetScheduling } from "../core/types.js";
+import type { PrebuildSchedule, PresetScheduling } from "../core/types/index.js";
 
 /** Hours in a week. */
 export const HOURS_PER_WEEK = 168;

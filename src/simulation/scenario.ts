@@ -8,7 +8,7 @@ import type { ValidationIssue } from "../core/errors.js";
 import { PolicyValidationError } from "../core/errors.js";
 import { resolvePolicy } from "../core/policy.js";
 import { timeZoneProblem } from "../core/timezone.js";
-import type { Preset, ReconcilePolicy } from "../core/types.js";
+import type { Preset, ReconcilePolicy } from "../core/types/index.js";
 import { validatePreset } from "../core/validate/index.js";
 import { isIsoInstant, type ClaimTrace } from "./trace.js";
 

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { ClaimEvent, Preset, RecordedPresetStatus } from "../../core/types.js";
+import type { ClaimEvent, Preset, RecordedPresetStatus } from "../../core/types/index.js";
 import type { PauseState, ReconciliationLease, Store } from "../../ports/store.js";
 
 /** A preset to seed, with its parameter values. Each seeded preset gets a template of its own. */

@@ -1,4 +1,4 @@
-import type { Clock } from "../../core/types.js";
+import type { Clock } from "../../core/types/index.js";
 
 /**
  * A clock that only moves when told to, for tests and simulations.

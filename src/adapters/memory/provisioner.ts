@@ -4,7 +4,7 @@
  */
 
 import { UNCLAIMED_LIFECYCLE } from "../../core/lifecycle.js";
-import type { Clock, Preset } from "../../core/types.js";
+import type { Clock, Preset } from "../../core/types/index.js";
 import type { FencedCallContext } from "../../ports/call.js";
 import type { Provisioner } from "../../ports/provisioner.js";
 import { seededRandom } from "../../internal/random.js";

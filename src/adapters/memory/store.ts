@@ -10,7 +10,7 @@ import { watchField } from "./watch.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
 import type { LifecycleSettings } from "../../core/lifecycle.js";
 import type { PortCallContext } from "../../ports/call.js";
-import type { BackoffRow, ClaimEvent, Clock, InProgressRow, Preset, RecordedPresetStatus, RunningPrebuild } from "../../core/types.js";
+import type { BackoffRow, ClaimEvent, Clock, InProgressRow, Preset, RecordedPresetStatus, RunningPrebuild } from "../../core/types/index.js";
 import type {
   ClaimedWorkspace,
   LockOutcome,

@@ -7,7 +7,7 @@
 
 import type { Pool, PoolClient } from "pg";
 import type { ParameterizedPreset } from "../../core/claim.js";
-import type { ClaimEvent, Clock, InProgressRow, PrebuildSchedule, Preset, RecordedPresetStatus } from "../../core/types.js";
+import type { ClaimEvent, Clock, InProgressRow, PrebuildSchedule, Preset, RecordedPresetStatus } from "../../core/types/index.js";
 import type { FencedCallContext, PortCallContext } from "../../ports/call.js";
 import { systemClock } from "../../ports/clock.js";
 import type {

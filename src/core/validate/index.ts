@@ -5,7 +5,7 @@
 
 import { SnapshotValidationError, type ValidationIssue } from "../errors.js";
 import { LATEST_MS } from "../instant.js";
-import type { Clock, Preset, PresetSnapshot } from "../types.js";
+import type { Clock, Preset, PresetSnapshot } from "../types/index.js";
 import { check, describeValue, IssueList, isRecord, issuesOf, nullable, object, array, boolean, count, type Rule } from "./rules.js";
 import {
   backoffRule,

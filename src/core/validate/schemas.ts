@@ -20,7 +20,7 @@ import type {
   PresetScheduling,
   RecordedPresetStatus,
   RunningPrebuild,
-} from "../types.js";
+} from "../types/index.js";
 import { array, boolean, check, count, date, describeValue, either, id, isRecord, nullable, object, oneOf, text, type Rule } from "./rules.js";
 
 /** The longest lead time: a day. A longer one would make every schedule mean "always". */
