@@ -98,7 +98,8 @@ The invariants, each counted after every step (a violation is one prebuild or on
   prebuilds the store shows plus the creates it asked for that the store does not show yet;
 - **unknowable excess** (reported, not a violation): prebuilds above the desired count that came from creates
   another replica, or the previous life of a restarted one, made while the store did not show them yet — no
-  replica could have seen them;
+  replica could have seen them — or from a replica's own hidden creates once such a create showed after its call
+  and stood in for them (builds carry no sign of who asked for them);
 - **converged**: after the faults stop, every pool reaches exactly its desired size with nothing in flight,
   within 40 rounds of a minute (the number is how many it took).
 
