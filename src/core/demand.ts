@@ -12,27 +12,29 @@ export type DemandWindow = (typeof DEMAND_WINDOWS)[number];
 
 const MINUTE_MS = 60_000;
 
-/** Claims and misses per window at one instant. */
+/** Claims and misses per window at one instant, each list in {@link DEMAND_WINDOWS} order. */
 export interface DemandCounts {
-  readonly claims: Readonly<Record<DemandWindow, number>>;
-  readonly misses: Readonly<Record<DemandWindow, number>>;
+  readonly claims: readonly number[];
+  readonly misses: readonly number[];
 }
 
-function zeros(): Record<DemandWindow, number> {
-  return { 5: 0, 10: 0, 30: 0, 60: 0, 120: 0 };
-}
+/** No events: nothing in any window. Shared, so that the presets without events allocate nothing. */
+const NO_DEMAND: DemandCounts = Object.freeze({ claims: Object.freeze([0, 0, 0, 0, 0]), misses: Object.freeze([0, 0, 0, 0, 0]) });
 
 /**
  * The counts at `nowMs`: an event is in the window of W minutes when `at > now − W` (so an event a
  * few seconds in the future, stamped by another replica's clock, counts too).
  */
 export function countDemand(events: readonly ClaimEvent[], nowMs: number): DemandCounts {
-  const claims = zeros();
-  const misses = zeros();
+  if (events.length === 0) return NO_DEMAND;
+  // Plain lists of small integers, indexed by window: an object keyed by 5, 10, 30, 60 and 120
+  // would be a sparse array of 121 slots.
+  const claims = [0, 0, 0, 0, 0];
+  const misses = [0, 0, 0, 0, 0];
   for (const event of events) {
     const age = nowMs - event.at.getTime();
     const counts = event.outcome === "claimed" ? claims : misses;
-    for (const window of DEMAND_WINDOWS) if (age < window * MINUTE_MS) counts[window] += 1;
+    for (let window = 0; window < DEMAND_WINDOWS.length; window += 1) if (age < (DEMAND_WINDOWS[window] as DemandWindow) * MINUTE_MS) (counts[window] as number) += 1;
   }
   return { claims, misses };
 }

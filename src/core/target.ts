@@ -37,12 +37,25 @@ export function readsClock(expression: CompiledTargetExpression): boolean {
   return expression.inputs.includes("hour") || expression.inputs.includes("weekday");
 }
 
+const NO_COUNTS: readonly number[] = Object.freeze([0, 0, 0, 0, 0]);
+
 function inputsOf(expression: CompiledTargetExpression, preset: Preset, figures: PoolFigures, events: readonly ClaimEvent[], nowMs: number): TargetExpressionInputs {
   // Demand and the wall clock cost something: they are worked out only for expressions that read them.
   const demand = readsDemand(expression) ? countDemand(events, nowMs) : null;
   const wall = readsClock(expression) ? wallClockAt(preset.scheduling?.timezone || "UTC", nowMs) : null;
-  const claims = (window: 5 | 10 | 30 | 60 | 120) => demand?.claims[window] ?? 0;
-  const misses = (window: 5 | 10 | 30 | 60 | 120) => demand?.misses[window] ?? 0;
+  const claims = demand?.claims ?? NO_COUNTS;
+  const misses = demand?.misses ?? NO_COUNTS;
+  // In the order of DEMAND_WINDOWS: 5, 10, 30, 60 and 120 minutes.
+  const claims5 = claims[0] ?? 0;
+  const claims10 = claims[1] ?? 0;
+  const claims30 = claims[2] ?? 0;
+  const claims60 = claims[3] ?? 0;
+  const claims120 = claims[4] ?? 0;
+  const misses5 = misses[0] ?? 0;
+  const misses10 = misses[1] ?? 0;
+  const misses30 = misses[2] ?? 0;
+  const misses60 = misses[3] ?? 0;
+  const misses120 = misses[4] ?? 0;
   return {
     scheduled_target: figures.scheduledTarget,
     running: figures.running,
@@ -51,21 +64,21 @@ function inputsOf(expression: CompiledTargetExpression, preset: Preset, figures:
     stopping: figures.stopping,
     deleting: figures.deleting,
     expired: figures.expired,
-    claims_5m: claims(5),
-    claims_10m: claims(10),
-    claims_30m: claims(30),
-    claims_60m: claims(60),
-    claims_120m: claims(120),
-    misses_5m: misses(5),
-    misses_10m: misses(10),
-    misses_30m: misses(30),
-    misses_60m: misses(60),
-    misses_120m: misses(120),
-    claim_rate_5m: claims(5) / 5,
-    claim_rate_10m: claims(10) / 10,
-    claim_rate_30m: claims(30) / 30,
-    claim_rate_60m: claims(60) / 60,
-    claim_rate_120m: claims(120) / 120,
+    claims_5m: claims5,
+    claims_10m: claims10,
+    claims_30m: claims30,
+    claims_60m: claims60,
+    claims_120m: claims120,
+    misses_5m: misses5,
+    misses_10m: misses10,
+    misses_30m: misses30,
+    misses_60m: misses60,
+    misses_120m: misses120,
+    claim_rate_5m: claims5 / 5,
+    claim_rate_10m: claims10 / 10,
+    claim_rate_30m: claims30 / 30,
+    claim_rate_60m: claims60 / 60,
+    claim_rate_120m: claims120 / 120,
     hour: wall?.hour ?? 0,
     weekday: wall?.dayOfWeek ?? 0,
   };
