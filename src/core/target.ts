@@ -27,14 +27,29 @@ export interface TargetResult {
 
 const DEMAND_INPUTS = new Set<string>(DEMAND_WINDOWS.flatMap((window) => [`claims_${window}m`, `misses_${window}m`, `claim_rate_${window}m`]));
 
+/** What an expression reads that costs something to work out, found once per compiled expression. */
+const readsByExpression = new WeakMap<CompiledTargetExpression, { readonly demand: boolean; readonly clock: boolean }>();
+
+function readsOf(expression: CompiledTargetExpression): { readonly demand: boolean; readonly clock: boolean } {
+  let reads = readsByExpression.get(expression);
+  if (reads === undefined) {
+    reads = {
+      demand: expression.inputs.some((input) => DEMAND_INPUTS.has(input)),
+      clock: expression.inputs.includes("hour") || expression.inputs.includes("weekday"),
+    };
+    readsByExpression.set(expression, reads);
+  }
+  return reads;
+}
+
 /** Whether the expression reads recent claims or misses. */
 export function readsDemand(expression: CompiledTargetExpression): boolean {
-  return expression.inputs.some((input) => DEMAND_INPUTS.has(input));
+  return readsOf(expression).demand;
 }
 
 /** Whether the expression reads the hour or the weekday. */
 export function readsClock(expression: CompiledTargetExpression): boolean {
-  return expression.inputs.includes("hour") || expression.inputs.includes("weekday");
+  return readsOf(expression).clock;
 }
 
 const NO_COUNTS: readonly number[] = Object.freeze([0, 0, 0, 0, 0]);
