@@ -197,10 +197,17 @@ async function concurrentClaims(url: string, options: SizeOptions): Promise<Size
   const claimPool = pool(url, options.claimPool);
   const poolWaitMs: number[] = [];
   const connect = claimPool.connect.bind(claimPool) as (...args: unknown[]) => Promise<pg.PoolClient>;
-  // Only the promise form is timed; pool.query() connects with a callback, passed straight through.
+  // Both forms are timed: the store checks clients out with a callback (so that a client is heard
+  // from its first tick), and pool.query() connects with one too.
   (claimPool as unknown as { connect: (...args: unknown[]) => unknown }).connect = (...args: unknown[]) => {
-    if (args.length > 0) return connect(...args);
     const started = performance.now();
+    const callback = args[0];
+    if (typeof callback === "function") {
+      return connect((error: unknown, ...rest: unknown[]) => {
+        if (error === undefined || error === null) poolWaitMs.push(performance.now() - started);
+        return (callback as (...callbackArgs: unknown[]) => unknown)(error, ...rest);
+      });
+    }
     return connect().then((client) => {
       poolWaitMs.push(performance.now() - started);
       return client;
