@@ -31,6 +31,8 @@ interface Planned {
   readonly snapshot: PresetSnapshot;
   readonly evaluation: Evaluation;
   readonly decision: Decision;
+  /** When the decision could next change; a create limit never changes it. */
+  readonly nextChangeMs: number | null;
   actions: ReconciliationAction[];
   blockedReason: string | null;
 }
@@ -89,15 +91,14 @@ function statusNow(group: Group, snapshot: PresetSnapshot): PresetStatus {
   return group.hardLimited ? "hardLimited" : "normal";
 }
 
-function planOf(plan: Planned, nowMs: number, policy: ResolvedPolicy, scans: ScheduleScans): PresetPlan {
-  const { snapshot, evaluation, decision, actions, blockedReason } = plan;
+function planOf(plan: Planned, nowMs: number, policy: ResolvedPolicy): PresetPlan {
+  const { snapshot, evaluation, decision, actions, blockedReason, nextChangeMs: next } = plan;
   let created = 0;
   const deleted: string[] = [];
   for (const action of actions) {
     if (action.type === "create") created += action.count;
     else if (action.type === "delete") deleted.push(...action.workspaceIds);
   }
-  const next = nextChangeMs(snapshot, evaluation, decision, policy, scans);
   return {
     presetId: snapshot.preset.id,
     preset: snapshot.preset,
@@ -130,6 +131,11 @@ export function planAt(global: GlobalSnapshot, nowMs: number, policy: ResolvedPo
   const planned: Planned[] = [];
   const statusChanges: PresetStatusTransition[] = [];
   let startingElsewhere = 0;
+  const scans: ScheduleScans = new Map();
+  // Without a create limit a preset's plan is final as soon as it is decided: it is finished then,
+  // while its rows are still in the caches, instead of in a second pass over every preset.
+  const limited = policy.maxCreatesPerCycle !== null || policy.maxCreatesInFlight !== null;
+  const presets: PresetPlan[] = [];
   for (const group of grouping.groups.values()) {
     const preset = group.preset;
     if (preset === null) continue;
@@ -149,7 +155,9 @@ export function planAt(global: GlobalSnapshot, nowMs: number, policy: ResolvedPo
       }
       const evaluation = evaluate(snapshot, nowMs, policy);
       const decision = decide(snapshot, evaluation, policy);
-      planned.push({ snapshot, evaluation, decision, actions: decision.actions, blockedReason: decision.blockedReason });
+      const plan: Planned = { snapshot, evaluation, decision, nextChangeMs: nextChangeMs(snapshot, evaluation, decision, policy, scans), actions: decision.actions, blockedReason: decision.blockedReason };
+      if (limited) planned.push(plan);
+      else presets.push(planOf(plan, nowMs, policy));
     } catch (error) {
       // Validation lets through only what the rules can plan; this is the last line for anything
       // unforeseen, so that one preset never takes the others down with it.
@@ -160,9 +168,10 @@ export function planAt(global: GlobalSnapshot, nowMs: number, policy: ResolvedPo
   for (const group of grouping.unknown.values()) {
     invalid.push({ presetId: group.presetId, error: new SnapshotValidationError(group.issues.issues, group.presetId) });
   }
-  applyCreateLimit(planned, startingElsewhere, policy);
-  const scans: ScheduleScans = new Map();
-  const presets = planned.map((plan) => planOf(plan, nowMs, policy, scans));
+  if (limited) {
+    applyCreateLimit(planned, startingElsewhere, policy);
+    for (const plan of planned) presets.push(planOf(plan, nowMs, policy));
+  }
   let nextChangeAt: Date | null = null;
   for (const plan of presets) if (plan.nextChangeAt !== null && (nextChangeAt === null || plan.nextChangeAt < nextChangeAt)) nextChangeAt = plan.nextChangeAt;
   return { presets, presetsTotal: global.presets.length, presetsReconciled: presets.length, invalid, nextChangeAt, statusChanges };

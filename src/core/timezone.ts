@@ -193,6 +193,19 @@ export function offsetTimeline(timeZone: string, fromMs: number, toMs: number): 
 }
 
 /**
+ * The zone's offset at an instant, from the zone's cached timeline when it covers the instant (the
+ * reasons of one cycle name instants near "now", where the schedules' scans already looked), else
+ * from Intl.
+ */
+function knownOffsetAt(timeZone: string, epochMs: number): number {
+  const timeline = timelines.get(timeZone);
+  if (timeline === undefined || epochMs < timeline.fromMs || epochMs > timeline.toMs) return offsetAt(timeZone, epochMs);
+  let index = timeline.starts.length - 1;
+  while (index > 0 && (timeline.starts[index] as number) > epochMs) index -= 1;
+  return timeline.offsets[index] ?? offsetAt(timeZone, epochMs);
+}
+
+/**
  * A person-readable wall-clock rendering of an instant in a zone, for reasons: `2025-03-09 14:02 GMT+1`.
  * The wall time comes from the exact offset; date-fns-tz supplies the zone's name, which it
  * derives from the instant itself. (Its wall-time formatting goes through the host's zone and is
@@ -200,7 +213,7 @@ export function offsetTimeline(timeZone: string, fromMs: number, toMs: number): 
  */
 export function describeInstant(instant: Date, timeZone: string): string {
   const epochMs = instant.getTime();
-  const shifted = new Date(epochMs + offsetAt(timeZone, epochMs));
+  const shifted = new Date(epochMs + knownOffsetAt(timeZone, epochMs));
   // At the very end of the Date range the wall clock east of Greenwich lies beyond it (and Intl
   // cannot name the zone there): such an instant is said in UTC.
   if (Number.isNaN(shifted.getTime())) return `${wallText(instant)} UTC`;
