@@ -4,14 +4,8 @@
  */
 
 export { ManualClock } from "./adapters/memory/clock.js";
-export {
-  InMemoryStore,
-  type BuildStatus,
-  type InMemoryStoreOptions,
-  type MemoryBuild,
-  type MemoryPreset,
-  type MemoryWorkspace,
-} from "./adapters/memory/store.js";
+export { InMemoryStore, type InMemoryStoreOptions } from "./adapters/memory/store.js";
+export type { BuildStatus, MemoryBuild, MemoryPreset, MemoryWorkspace } from "./adapters/memory/rows.js";
 export { SimulatedProvisioner, type SimulatedProvisionerOptions } from "./adapters/memory/provisioner.js";
 export {
   runStoreContract,

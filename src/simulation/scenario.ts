@@ -3,7 +3,7 @@
  * reconcile policy), as a person writes it, and the checked form the engine runs.
  */
 
-import type { MemoryPreset } from "../adapters/memory/store.js";
+import type { MemoryPreset } from "../adapters/memory/rows.js";
 import type { ValidationIssue } from "../core/errors.js";
 import { PolicyValidationError } from "../core/errors.js";
 import { resolvePolicy } from "../core/policy.js";

@@ -8,7 +8,8 @@ import type { Clock, Preset } from "../../core/types/index.js";
 import type { FencedCallContext } from "../../ports/call.js";
 import type { Provisioner } from "../../ports/provisioner.js";
 import { seededRandom } from "../../internal/random.js";
-import type { InMemoryStore, MemoryBuild } from "./store.js";
+import type { MemoryBuild } from "./rows.js";
+import type { InMemoryStore } from "./store.js";
 
 /** How the simulated builds behave. */
 export interface SimulatedProvisionerOptions {

@@ -7,8 +7,8 @@ import { selectClaimCandidate } from "../../core/claim.js";
 import { isPresetActive } from "../../core/state.js";
 import { CreateHistory } from "./create-history.js";
 import { watchField } from "./watch.js";
+import { isFinishedCreateStatus, isInFlight, type BuildStatus, type MemoryBuild, type MemoryPreset, type MemoryWorkspace } from "./rows.js";
 import type { ParameterizedPreset } from "../../core/claim.js";
-import type { LifecycleSettings } from "../../core/lifecycle.js";
 import type { PortCallContext } from "../../ports/call.js";
 import type { BackoffRow, ClaimEvent, Clock, InProgressRow, Preset, RecordedPresetStatus, RunningPrebuild } from "../../core/types/index.js";
 import type {
@@ -23,7 +23,6 @@ import type {
   Store,
   StoreClaimRequest,
   StoreClaimResult,
-  StorePreset,
   StoreSnapshot,
 } from "../../ports/store.js";
 
@@ -40,68 +39,8 @@ interface BuildEntry {
   status: BuildStatus;
 }
 
-function isInFlight(status: BuildStatus): boolean {
-  return status === "pending" || status === "running";
-}
-
-function isFinishedCreateStatus(status: BuildStatus): boolean {
-  return status === "succeeded" || status === "failed";
-}
-
 /** How long claim events stay in the snapshot: the longest demand window (SPEC §11). */
 const CLAIM_EVENT_RETENTION_MS = 120 * 60_000;
-
-/**
- * A preset as the in-memory store keeps it: a preset with its parameter values, and optionally
- * the readable names of its organization and template (for metrics labels).
- */
-export interface MemoryPreset extends StorePreset {
-  /** The template parameters the preset sets. */
-  readonly parameters: Readonly<Record<string, string>>;
-}
-
-/** A workspace row. */
-export interface MemoryWorkspace {
-  /** Workspace id. */
-  readonly id: string;
-  /** The preset it was built from. */
-  readonly presetId: string;
-  /** Owner: the system user while it is a prebuild. */
-  ownerId: string;
-  /** Workspace name. */
-  name: string;
-  /** When it was created. */
-  readonly createdAt: Date;
-  /** Whether its agents report ready. */
-  ready: boolean;
-  /** Whether it has been deleted. */
-  deleted: boolean;
-  /** Its lifecycle settings (all cleared while it is a prebuild). */
-  lifecycle: LifecycleSettings;
-}
-
-/** The state of a build. */
-export type BuildStatus = "pending" | "running" | "succeeded" | "failed" | "canceled";
-
-/** A build row. */
-export interface MemoryBuild {
-  /** Build id. */
-  readonly id: string;
-  /** The workspace built. */
-  readonly workspaceId: string;
-  /** The workspace's preset. */
-  readonly presetId: string;
-  /** What the build does. */
-  readonly transition: "start" | "stop" | "delete";
-  /** Where the build is. */
-  status: BuildStatus;
-  /** When it was queued. */
-  readonly createdAt: Date;
-  /** When a provisioner picked it up, or `null` while it waits in the queue. */
-  startedAt: Date | null;
-  /** Who asked for it: the system user for reconciliation builds, a person for claims. */
-  readonly initiatorId: string;
-}
 
 /** How the in-memory store derives backoff and hard limits. */
 export interface InMemoryStoreOptions {
