@@ -22,13 +22,18 @@ function formatOffset(offsetMs: number): string {
   return `${sign}${String(Math.floor(absolute / 60)).padStart(2, "0")}:${String(absolute % 60).padStart(2, "0")}`;
 }
 
-/** A lead time in words: "30 min", "2 h", "1 h 15 min". */
+/** A lead time in words, exact to the second: "30 min", "2 h", "1 h 15 min", "1 min 30 s", "20 s". */
 function leadTimeText(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  if (hours === 0) return `${rest} min`;
-  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+  const seconds = Math.round(ms / 1000);
+  const parts = [
+    [Math.floor(seconds / 3600), "h"],
+    [Math.floor((seconds % 3600) / 60), "min"],
+    [seconds % 60, "s"],
+  ] as const;
+  return parts
+    .filter(([amount]) => amount > 0)
+    .map(([amount, unit]) => `${amount} ${unit}`)
+    .join(" ");
 }
 
 /** Runs `preview`; resolves to the exit code. */
@@ -56,8 +61,10 @@ export function previewCommand(file: string, options: { from?: string; days?: st
     const scheduled = scheduledCount(preset, next);
     if (scheduled.count !== count) {
       const source = scheduled.schedule === null ? "base count" : `schedule \`${scheduled.schedule.cron}\``;
-      // With a lead time, a rise comes early: say for which instant the pool is warming up.
-      const ahead = scheduled.aheadFor === null || scheduled.aheadFor <= next ? "" : `, ${leadTimeText(scheduled.aheadFor - next)} ahead of ${describeInstant(new Date(scheduled.aheadFor), zone)}`;
+      // With a lead time, a rise comes early: say for which instant the pool is warming up. A fall
+      // is never moved, so it never says so.
+      const rises = scheduled.count > count;
+      const ahead = !rises || scheduled.aheadFor === null || scheduled.aheadFor <= next ? "" : `, ${leadTimeText(scheduled.aheadFor - next)} ahead of ${describeInstant(new Date(scheduled.aheadFor), zone)}`;
       events.push({ atMs: next, line: `${count} → ${scheduled.count} (${source}${ahead})` });
       count = scheduled.count;
     }

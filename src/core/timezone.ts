@@ -202,6 +202,10 @@ function knownOffsetAt(timeZone: string, epochMs: number): number {
   if (timeline === undefined || epochMs < timeline.fromMs || epochMs > timeline.toMs) return offsetAt(timeZone, epochMs);
   let index = timeline.starts.length - 1;
   while (index > 0 && (timeline.starts[index] as number) > epochMs) index -= 1;
+  // A timeline places each change on the minute at or after it; a few historical changes fell
+  // within a minute (Africa/Monrovia, 1972-01-07 00:44:30Z). In the minute before a change, ask Intl.
+  const nextChange = timeline.starts[index + 1];
+  if (nextChange !== undefined && nextChange - epochMs <= MINUTE_MS) return offsetAt(timeZone, epochMs);
   return timeline.offsets[index] ?? offsetAt(timeZone, epochMs);
 }
 

@@ -120,6 +120,22 @@ describe("prebuild-reconciler preview", () => {
       "Mon 2025-06-02 18:00 GMT+2 2025-06-02T16:00Z 3 → 0 (base count)",
     ]);
   });
+
+  it("gives a lead time to the second, and never says a fall is ahead of anything", async () => {
+    const seconds = await cli("preview", fixture("preset-lead-time-90s.json"), "--from", "2025-06-02T00:00:00Z", "--days", "1");
+    expect(seconds.stdout).toContain("0 → 3 (schedule `* 9-17 * * 1-5`, 1 min 30 s ahead of 2025-06-02 09:00 GMT+2)");
+    const { code, stdout } = await cli("preview", fixture("preset-lead-time-fall.json"), "--from", "2025-06-02T00:00:00Z", "--days", "1");
+    expect(code).toBe(0);
+    const lines = stdout.split("\n").filter((line) => line.startsWith("  "));
+    // 08:45 is when the 30-minute window [t, t + 30 min] stops seeing the 08:00–08:44 schedule: the
+    // count falls to what 09:00 will want, and that fall is not a warm-up.
+    expect(lines.slice(0, 4).map((line) => line.trim().replace(/\s+/g, " "))).toEqual([
+      "Mon 2025-06-02 02:00 GMT+2 2025-06-02T00:00Z start: 0 (base count)",
+      "Mon 2025-06-02 07:30 GMT+2 2025-06-02T05:30Z 0 → 5 (schedule `0-44 8 * * 1-5`, 30 min ahead of 2025-06-02 08:00 GMT+2)",
+      "Mon 2025-06-02 08:45 GMT+2 2025-06-02T06:45Z 5 → 3 (schedule `* 9-17 * * 1-5`)",
+      "Mon 2025-06-02 18:00 GMT+2 2025-06-02T16:00Z 3 → 0 (base count)",
+    ]);
+  });
 });
 
 describe("prebuild-reconciler simulate", () => {

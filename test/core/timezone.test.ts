@@ -20,6 +20,14 @@ describe("describeInstant", () => {
     );
   });
 
+  it("is exact in the minute of a change that fell between whole minutes", () => {
+    // Africa/Monrovia moved from GMT-0:44:30 to GMT at 1972-01-07 00:44:30Z.
+    offsetTimeline("Africa/Monrovia", Date.UTC(1972, 0, 6), Date.UTC(1972, 0, 8));
+    const change = Date.UTC(1972, 0, 7, 0, 44, 30);
+    expect(describeInstant(new Date(change), "Africa/Monrovia")).toBe("1972-01-07 00:44 GMT+0");
+    expect(describeInstant(new Date(change - 1000), "Africa/Monrovia")).toBe("1972-01-06 23:59 GMT-0:44:30");
+  });
+
   it("names the wall time on both sides of a change", () => {
     offsetTimeline("Europe/Berlin", FROM, TO);
     // 2025-03-30 01:00Z: 02:00 CET becomes 03:00 CEST.
