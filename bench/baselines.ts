@@ -16,12 +16,13 @@ export interface Bucket {
   readonly pendingNonActive: GlobalSnapshot["pendingNonActive"][number][];
   backoff: GlobalSnapshot["backoffs"][number] | null;
   hardLimited: boolean;
+  readonly claimEvents: NonNullable<GlobalSnapshot["claimEvents"]>[number][];
 }
 
 function bucketOf(map: Map<string, Bucket>, presetId: string): Bucket {
   let bucket = map.get(presetId);
   if (bucket === undefined) {
-    bucket = { running: [], inProgress: [], pendingNonActive: [], backoff: null, hardLimited: false };
+    bucket = { running: [], inProgress: [], pendingNonActive: [], backoff: null, hardLimited: false, claimEvents: [] };
     map.set(presetId, bucket);
   }
   return bucket;
@@ -36,6 +37,7 @@ export function groupByPreset(global: GlobalSnapshot): Map<string, Bucket> {
   for (const row of global.pendingNonActive) bucketOf(map, row.presetId).pendingNonActive.push(row);
   for (const row of global.backoffs) bucketOf(map, row.presetId).backoff = row;
   for (const presetId of global.hardLimitedPresetIds) bucketOf(map, presetId).hardLimited = true;
+  for (const row of global.claimEvents ?? []) bucketOf(map, row.presetId).claimEvents.push(row);
   return map;
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { seededRandom as internalSeededRandom } from "../src/internal/random.js";
-import type { BackoffRow, GlobalSnapshot, InProgressRow, PendingNonActiveRow, Preset, PrebuildSchedule, RunningPrebuild } from "../src/index.js";
+import type { BackoffRow, ClaimEvent, GlobalSnapshot, InProgressRow, PendingNonActiveRow, Preset, PrebuildSchedule, RunningPrebuild } from "../src/index.js";
 
 /** The instant every benchmark plans at: Monday 2025-06-02 08:00 UTC (10:00 in Berlin, 04:00 in New York). */
 export const NOW = new Date("2025-06-02T08:00:00.000Z");
@@ -38,6 +38,7 @@ export interface SnapshotShape {
   readonly inactive: number;
   readonly inBackoff: number;
   readonly hardLimited: number;
+  readonly claimEvents: number;
 }
 
 /**
@@ -67,7 +68,8 @@ function shuffle(items: Int32Array, random: () => number): void {
  * - 10 % of the presets are inactive (version superseded, template deprecated or deleted), a third
  *   of those with queued non-active creates;
  * - 5 % of the active presets have a backoff row (half of them still backing off), 1 % are hard-limited;
- * - 20 % have builds starting, 5 % builds deleting; 90 % of the prebuilds are ready.
+ * - 20 % have builds starting, 5 % builds deleting; 90 % of the prebuilds are ready;
+ * - a third of the active presets have 1 to 4 claim events (one in five a miss) in the last 2 hours.
  */
 export function generateSnapshot(presetCount: number, prebuildsPerPreset = 10, seed = 20_250_602): { snapshot: GlobalSnapshot; shape: SnapshotShape } {
   const random = seededRandom(seed ^ presetCount);
@@ -78,6 +80,7 @@ export function generateSnapshot(presetCount: number, prebuildsPerPreset = 10, s
   const pendingNonActive: PendingNonActiveRow[] = [];
   const backoffs: BackoffRow[] = [];
   const hardLimitedPresetIds: string[] = [];
+  const claimEvents: ClaimEvent[] = [];
   let scheduled = 0;
   let inactive = 0;
   const width = String(presetCount).length;
@@ -118,6 +121,13 @@ export function generateSnapshot(presetCount: number, prebuildsPerPreset = 10, s
       backoffs.push({ presetId: id, failedBuilds: 1 + Math.floor(random() * 3), lastBuildAt: new Date(NOW_MS - ago) });
     }
     if (random() < 0.01) hardLimitedPresetIds.push(id);
+    // A third have claims or misses within the longest demand window (120 minutes).
+    if (random() < 0.33) {
+      const events = 1 + Math.floor(random() * 4);
+      for (let event = 0; event < events; event += 1) {
+        claimEvents.push({ presetId: asRead(id), at: new Date(NOW_MS - Math.floor(random() * 120 * 60_000)), outcome: random() < 0.8 ? "claimed" : "missed" });
+      }
+    }
   }
   // Rows come from the database in no particular order, and a driver allocates them in the order it
   // reads them: shuffle the order first, then allocate each row in it, so that memory layout follows
@@ -131,11 +141,11 @@ export function generateSnapshot(presetCount: number, prebuildsPerPreset = 10, s
     const ageMs = Math.floor(random() * 26 * HOUR_MS);
     running.push({ id: asRead(`${presetId}-pb-${code % prebuildsPerPreset}`), presetId: asRead(presetId), createdAt: new Date(NOW_MS - ageMs), ready: random() < 0.9 });
   }
-  const snapshot: GlobalSnapshot = { presets, running, inProgress, pendingNonActive, backoffs, hardLimitedPresetIds };
-  const rows = presets.length + running.length + inProgress.length + pendingNonActive.length + backoffs.length + hardLimitedPresetIds.length;
+  const snapshot: GlobalSnapshot = { presets, running, inProgress, pendingNonActive, backoffs, hardLimitedPresetIds, claimEvents };
+  const rows = presets.length + running.length + inProgress.length + pendingNonActive.length + backoffs.length + hardLimitedPresetIds.length + claimEvents.length;
   return {
     snapshot,
-    shape: { presets: presetCount, rows, running: running.length, scheduled, inactive, inBackoff: backoffs.length, hardLimited: hardLimitedPresetIds.length },
+    shape: { presets: presetCount, rows, running: running.length, scheduled, inactive, inBackoff: backoffs.length, hardLimited: hardLimitedPresetIds.length, claimEvents: claimEvents.length },
   };
 }
 

@@ -182,7 +182,7 @@ function assertShape(global: GlobalSnapshot): void {
  * table of 100k ids is fast to fill on its own, but filled while the rows are being grouped it
  * competes with the groups for the caches and costs three to four times as much.
  */
-function hasRepeatedIds(rows: readonly unknown[]): boolean {
+export function hasRepeatedIds(rows: readonly unknown[]): boolean {
   const seen = new Set<string>();
   let ids = 0;
   for (let index = 0; index < rows.length; index += 1) {
