@@ -21,6 +21,37 @@ export interface PlanResult {
   readonly sampled: number;
   /** What the timed call planned, for the report. */
   readonly note: string;
+  /**
+   * The median, over calls made in pairs, of its time over its reference's on the same rows: for
+   * `planCycle` the group-by floor (not at 100k presets), for `expressions` planCycle without them. A pair runs back to back (in turn which first), so that a slow spell of
+   * a shared machine weighs on both sides of each ratio.
+   */
+  readonly pairedRatio?: number;
+}
+
+/** The median of `pairs` ratios time(b) ÷ time(a), each from two calls made back to back. */
+function pairedRatio(a: () => unknown, b: () => unknown, pairs: number): number {
+  const timed = (run: () => unknown): number => {
+    const started = performance.now();
+    run();
+    return performance.now() - started;
+  };
+  for (let warm = 0; warm < 3; warm += 1) {
+    a();
+    b();
+  }
+  const ratios: number[] = [];
+  for (let pair = 0; pair < pairs; pair += 1) {
+    if (pair % 2 === 0) {
+      const first = timed(a);
+      ratios.push(timed(b) / first);
+    } else {
+      const second = timed(b);
+      ratios.push(second / timed(a));
+    }
+  }
+  ratios.sort((left, right) => left - right);
+  return ratios[Math.floor(ratios.length / 2)] ?? Number.NaN;
 }
 
 /** How each size is run: smaller sizes get more samples. */
@@ -76,8 +107,9 @@ export async function benchmarkSize(
   log(`  group-by   ${groupTiming.medianMs.toFixed(2)} ms median (${groupTiming.samples} samples)`);
 
   const planTiming = await time(`planCycle ${presets}`, () => planCycle(snapshot, clock), runOptions);
-  results.push({ case: "planCycle", shape, timing: planTiming, heap: heapAround(() => planCycle(snapshot, clock)), sampled: 1, note: planSummary });
-  log(`  planCycle  ${planTiming.medianMs.toFixed(2)} ms median (${planTiming.samples} samples)`);
+  const overFloor = presets <= 10_000 ? pairedRatio(() => groupByPreset(snapshot), () => planCycle(snapshot, clock), presets >= 10_000 ? 31 : 101) : undefined;
+  results.push({ case: "planCycle", shape, timing: planTiming, heap: heapAround(() => planCycle(snapshot, clock)), sampled: 1, note: planSummary, ...(overFloor === undefined ? {} : { pairedRatio: overFloor }) });
+  log(`  planCycle  ${planTiming.medianMs.toFixed(2)} ms median (${planTiming.samples} samples)${overFloor === undefined ? "" : `; ${overFloor.toFixed(2)}× group-by, median of paired calls`}`);
 
   if (presets <= 10_000) {
     // The same rows with a target expression on every preset (SPEC §11): what expressions cost.
@@ -88,8 +120,9 @@ export async function benchmarkSize(
     const expressionNote = `${summarize(expressionPlan)}; ${fromExpression} desired counts from an expression`;
     expressionPlan = null;
     const expressionTiming = await time(`expressions ${presets}`, () => planCycle(withExpressions, clock), runOptions);
-    results.push({ case: "expressions", shape, timing: expressionTiming, heap: heapAround(() => planCycle(withExpressions, clock)), sampled: 1, note: expressionNote });
-    log(`  expressions ${expressionTiming.medianMs.toFixed(2)} ms median (${expressionTiming.samples} samples)`);
+    const paired = pairedRatio(() => planCycle(snapshot, clock), () => planCycle(withExpressions, clock), presets >= 10_000 ? 31 : 101);
+    results.push({ case: "expressions", shape, timing: expressionTiming, heap: heapAround(() => planCycle(withExpressions, clock)), sampled: 1, note: expressionNote, pairedRatio: paired });
+    log(`  expressions ${expressionTiming.medianMs.toFixed(2)} ms median (${expressionTiming.samples} samples); ${paired.toFixed(2)}× planCycle, median of paired calls`);
   }
 
   if (options.naive) {

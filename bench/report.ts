@@ -66,16 +66,21 @@ function ratio(numerator: PlanResult | undefined, denominator: PlanResult | unde
 const times = (value: number | null): string => (value === null ? "not run" : `${value.toFixed(value < 10 ? 2 : 1)}×`);
 
 /** The ratios the issue asks for, in order. */
-export function ratios(report: Report): { readonly name: string; readonly value: number | null; readonly ofMinimums: number | null; readonly meaning: string }[] {
-  const rows: { name: string; value: number | null; ofMinimums: number | null; meaning: string }[] = [];
-  const both = (numerator: PlanResult | undefined, denominator: PlanResult | undefined) => ({ value: ratio(numerator, denominator), ofMinimums: ratio(numerator, denominator, "minMs") });
+export function ratios(report: Report): { readonly name: string; readonly value: number | null; readonly ofMinimums: number | null; readonly paired: number | null; readonly meaning: string }[] {
+  const rows: { name: string; value: number | null; ofMinimums: number | null; paired: number | null; meaning: string }[] = [];
+  // The paired figure belongs to the numerator's case, measured against exactly this denominator.
+  const both = (numerator: PlanResult | undefined, denominator: PlanResult | undefined, paired = false) => ({
+    value: ratio(numerator, denominator),
+    ofMinimums: ratio(numerator, denominator, "minMs"),
+    paired: paired ? (numerator?.pairedRatio ?? null) : null,
+  });
   for (const presets of [1_000, 10_000, 100_000]) {
     if (find(report, "planCycle", presets) === undefined) continue;
-    rows.push({ name: `planCycle ÷ group-by, ${presets.toLocaleString("en-US")} presets`, ...both(find(report, "planCycle", presets), find(report, "group-by", presets)), meaning: "cost over the one-pass floor" });
+    rows.push({ name: `planCycle ÷ group-by, ${presets.toLocaleString("en-US")} presets`, ...both(find(report, "planCycle", presets), find(report, "group-by", presets), true), meaning: "cost over the one-pass floor" });
   }
   for (const presets of [1_000, 10_000]) {
     if (find(report, "expressions", presets) === undefined) continue;
-    rows.push({ name: `planCycle with expressions ÷ without, ${presets.toLocaleString("en-US")} presets`, ...both(find(report, "expressions", presets), find(report, "planCycle", presets)), meaning: "what a target expression on every preset costs" });
+    rows.push({ name: `planCycle with expressions ÷ without, ${presets.toLocaleString("en-US")} presets`, ...both(find(report, "expressions", presets), find(report, "planCycle", presets), true), meaning: "what a target expression on every preset costs" });
   }
   for (const presets of [1_000, 10_000]) {
     if (find(report, "naive", presets) === undefined) continue;
@@ -90,19 +95,29 @@ export function ratios(report: Report): { readonly name: string; readonly value:
       const small = over(10_000, of);
       return large === null || small === null ? null : large / small;
     };
-    rows.push({ name: "planCycle scaling ÷ group-by scaling", value: relative("medianMs"), ofMinimums: relative("minMs"), meaning: "below 1: planCycle grows no faster than one pass over the same rows on this machine" });
+    rows.push({ name: "planCycle scaling ÷ group-by scaling", value: relative("medianMs"), ofMinimums: relative("minMs"), paired: null, meaning: "below 1: planCycle grows no faster than one pass over the same rows on this machine" });
   }
   return rows;
 }
 
 export function evaluateTargets(report: Report): Target[] {
   const targets: Target[] = [];
-  const overFloor = ratio(find(report, "planCycle", 10_000), find(report, "group-by", 10_000));
-  targets.push({ name: "planCycle vs group-by, 10k presets", goal: "≤ 5× group-by", measured: times(overFloor), pass: overFloor === null ? null : overFloor <= 5 });
+  const overFloor = find(report, "planCycle", 10_000)?.pairedRatio ?? null;
+  targets.push({
+    name: "planCycle vs group-by, 10k presets",
+    goal: "≤ 5× group-by",
+    measured: overFloor === null ? "not run" : `${times(overFloor)} (median of 31 paired calls; of tinybench medians ${times(ratio(find(report, "planCycle", 10_000), find(report, "group-by", 10_000)))})`,
+    pass: overFloor === null ? null : overFloor <= 5,
+  });
   const speedUp = ratio(find(report, "naive", 10_000), find(report, "planCycle", 10_000));
   targets.push({ name: "planCycle vs naive planner, 10k presets", goal: "≥ 20× faster", measured: times(speedUp), pass: speedUp === null ? null : speedUp >= 20 });
-  const expressions = ratio(find(report, "expressions", 10_000), find(report, "planCycle", 10_000));
-  targets.push({ name: "planCycle with an expression on every preset, 10k presets", goal: "≤ 1.2× without", measured: times(expressions), pass: expressions === null ? null : expressions <= 1.2 });
+  const expressions = find(report, "expressions", 10_000)?.pairedRatio ?? null;
+  targets.push({
+    name: "planCycle with an expression on every preset, 10k presets",
+    goal: "≤ 1.2× without",
+    measured: expressions === null ? "not run" : `${times(expressions)} (median of 31 calls paired with planCycle on the same rows without expressions)`,
+    pass: expressions === null ? null : expressions <= 1.2,
+  });
   const scaling = ratio(find(report, "planCycle", 100_000), find(report, "planCycle", 10_000));
   targets.push({ name: "planCycle scaling, 100k ÷ 10k presets", goal: "≤ 12×", measured: times(scaling), pass: scaling === null ? null : scaling <= 12 });
 
@@ -222,9 +237,9 @@ function desiredRows(report: Report): string[][] {
 const DESIRED_HEADER = ["zone", "cached", "uncached: fresh minute", "uncached: fresh cron"];
 const DESIRED_ALIGN = ["l", "r", "r", "r"] as const;
 
-const RATIO_HEADER = ["ratio", "of medians", "of fastest calls", "meaning"];
-const RATIO_ALIGN = ["l", "r", "r", "l"] as const;
-const ratioRow = (row: ReturnType<typeof ratios>[number]): string[] => [row.name, times(row.value), times(row.ofMinimums), row.meaning];
+const RATIO_HEADER = ["ratio", "of medians", "of fastest calls", "of paired calls", "meaning"];
+const RATIO_ALIGN = ["l", "r", "r", "r", "l"] as const;
+const ratioRow = (row: ReturnType<typeof ratios>[number]): string[] => [row.name, times(row.value), times(row.ofMinimums), row.paired === null ? "—" : times(row.paired), row.meaning];
 
 function targetRows(report: Report): string[][] {
   return report.targets.map((target) => [verdict(target.pass), target.name, target.goal, target.measured]);
@@ -361,6 +376,10 @@ export function renderMarkdown(report: Report): string {
       "`process.memoryUsage()` around a single call: *heap used after* is everything alive right after the",
       "call (the snapshot itself, the result, and garbage not yet collected); *Δ heap* is the growth over",
       "the call, a lower bound of what it allocated (a GC during the call hides part of it).",
+      "",
+      "*Of paired calls*: the median of 101 (1k presets) or 31 (10k) ratios, each of two calls made",
+      "back to back on the same rows, in turn which first. A slow spell of the shared machine then weighs",
+      "on both sides of a ratio, so this column moves least from one run to the next; the targets use it.",
       "",
       ...table(RATIO_HEADER, ratios(report).map(ratioRow), RATIO_ALIGN),
       "",
