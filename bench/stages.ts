@@ -7,7 +7,7 @@
 
 import { canSkip, decide, type Decision } from "../src/core/actions.js";
 import { groupSnapshot, hasRepeatedIds, snapshotOf } from "../src/core/grouping.js";
-import { nextMemory } from "../src/core/memory.js";
+import { memoryAfter } from "../src/core/cycle.js";
 import { nextChangeMs, type ScheduleScans } from "../src/core/next-change.js";
 import { resolvePolicy } from "../src/core/policy.js";
 import { evaluate, inactiveBecause, type Evaluation } from "../src/core/state.js";
@@ -72,18 +72,7 @@ export async function planStages(snapshot: GlobalSnapshot): Promise<StageResult[
     for (const plan of planned) nextChangeMs(plan.snapshot, plan.evaluation, plan.decision, policy, scans);
   });
   await stage("next memory", "what to remember: creates and deletes asked for, peaks, the slow-start window", "stage", () => {
-    for (const { snapshot: presetSnapshot, evaluation, decision } of planned) {
-      let created = 0;
-      const deleted: string[] = [];
-      for (const action of decision.actions) {
-        if (action.type === "create") created += action.count;
-        else if (action.type === "delete") for (const workspaceId of action.workspaceIds) deleted.push(workspaceId);
-      }
-      nextMemory(
-        { memory: evaluation.memory, settled: evaluation.settled, nowMs, starting: presetSnapshot.inProgress.start, running: presetSnapshot.running, desired: evaluation.state.desired, created, deleted, window: decision.window },
-        policy,
-      );
-    }
+    for (const plan of planned) memoryAfter(plan.snapshot, plan.evaluation, plan.decision, plan.decision.actions, nowMs, policy);
   });
   const total = await time("stage planCycle", () => planCycle(snapshot, clock), OPTIONS);
   const summed = results.filter((result) => result.kind === "stage").reduce((sum, result) => sum + result.medianMs, 0);

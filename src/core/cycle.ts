@@ -18,6 +18,7 @@ import type {
   CyclePlan,
   GlobalSnapshot,
   InvalidPreset,
+  PresetMemory,
   PresetPlan,
   PresetSnapshot,
   PresetStatus,
@@ -91,14 +92,32 @@ function statusNow(group: Group, snapshot: PresetSnapshot): PresetStatus {
   return group.hardLimited ? "hardLimited" : "normal";
 }
 
-function planOf(plan: Planned, nowMs: number, policy: ResolvedPolicy): PresetPlan {
-  const { snapshot, evaluation, decision, actions, blockedReason, nextChangeMs: next } = plan;
+/** The memory to keep after a preset's plan (what it asked for in `actions`, after any cut). */
+export function memoryAfter(snapshot: PresetSnapshot, evaluation: Evaluation, decision: Decision, actions: readonly ReconciliationAction[], nowMs: number, policy: ResolvedPolicy): PresetMemory {
   let created = 0;
   const deleted: string[] = [];
   for (const action of actions) {
     if (action.type === "create") created += action.count;
     else if (action.type === "delete") deleted.push(...action.workspaceIds);
   }
+  return nextMemory(
+    {
+      memory: evaluation.memory,
+      settled: evaluation.settled,
+      nowMs,
+      starting: snapshot.inProgress.start,
+      running: snapshot.running,
+      desired: evaluation.state.desired,
+      created,
+      deleted,
+      window: decision.window,
+    },
+    policy,
+  );
+}
+
+function planOf(plan: Planned, nowMs: number, policy: ResolvedPolicy): PresetPlan {
+  const { snapshot, evaluation, decision, actions, blockedReason, nextChangeMs: next } = plan;
   return {
     presetId: snapshot.preset.id,
     preset: snapshot.preset,
@@ -107,20 +126,7 @@ function planOf(plan: Planned, nowMs: number, policy: ResolvedPolicy): PresetPla
     blocked: decision.blocked,
     blockedReason,
     nextChangeAt: next === null ? null : new Date(next),
-    memory: nextMemory(
-      {
-        memory: evaluation.memory,
-        settled: evaluation.settled,
-        nowMs,
-        starting: snapshot.inProgress.start,
-        running: snapshot.running,
-        desired: evaluation.state.desired,
-        created,
-        deleted,
-        window: decision.window,
-      },
-      policy,
-    ),
+    memory: memoryAfter(snapshot, evaluation, decision, actions, nowMs, policy),
   };
 }
 

@@ -19,7 +19,7 @@ export interface DemandCounts {
 }
 
 /** No events: nothing in any window. Shared, so that the presets without events allocate nothing. */
-const NO_DEMAND: DemandCounts = Object.freeze({ claims: Object.freeze([0, 0, 0, 0, 0]), misses: Object.freeze([0, 0, 0, 0, 0]) });
+export const NO_DEMAND: DemandCounts = Object.freeze({ claims: Object.freeze([0, 0, 0, 0, 0]), misses: Object.freeze([0, 0, 0, 0, 0]) });
 
 /**
  * The counts at `nowMs`: an event is in the window of W minutes when `at > now − W` (so an event a

@@ -132,13 +132,11 @@ export function nextMemory(step: MemoryStep, policy: ResolvedPolicy): PresetMemo
   return {
     expectedCreates,
     expectedDeletes: nextExpectedDeletes(memory, settled, step.deleted, expiresAt),
-    desiredPeaks: policy.scaleDownStabilizationMs === 0 ? NO_PEAKS : [...settled.desiredPeaks.filter((peak) => peak.desired > step.desired), { at: new Date(nowMs), desired: step.desired }],
+    desiredPeaks: policy.scaleDownStabilizationMs === 0 ? EMPTY_MEMORY.desiredPeaks : [...settled.desiredPeaks.filter((peak) => peak.desired > step.desired), { at: new Date(nowMs), desired: step.desired }],
     createWindow: policy.slowStart ? step.window : 1,
     createWindowUsed: policy.slowStart && createWindowUsed(memory, step),
   };
 }
-
-const NO_PEAKS: readonly DesiredSample[] = EMPTY_MEMORY.desiredPeaks;
 
 /** The deletes still pending, then those of this plan; the shared empty list when there are none. */
 function nextExpectedDeletes(memory: PresetMemory, settled: SettledMemory, deleted: readonly string[], expiresAt: Date): readonly ExpectedDelete[] {

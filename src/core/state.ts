@@ -4,7 +4,7 @@ import { splitByExpiry, type ExpirySplit } from "./expiry.js";
 import { EMPTY_MEMORY, settleMemory, stabilizedTarget, type SettledMemory } from "./memory.js";
 import { resolvePolicy, type ResolvedPolicy } from "./policy.js";
 import { scheduledCount, type ScheduledCount } from "./schedule.js";
-import { desiredTarget, targetFromSchedule, type TargetResult } from "./target.js";
+import { expressionTarget, targetFromSchedule, type TargetResult } from "./target.js";
 import type { Clock, Preset, PresetMemory, PresetSnapshot, ReconcilePolicy, ReconciliationState, RunningPrebuild } from "./types/index.js";
 import { assertValidSnapshot, readClock } from "./validate/index.js";
 
@@ -67,13 +67,14 @@ export function evaluate(snapshot: PresetSnapshot, nowMs: number, policy: Resolv
   const eligible = because === null ? countReady(split.unexpired) : 0;
   const scheduled = because === null ? scheduledCount(preset, nowMs) : null;
   const scheduledTarget = scheduled?.count ?? 0;
+  const source = preset.desiredInstancesExpression;
   let target: TargetResult | null = null;
   if (because === null) {
     // The figures an expression reads are gathered only for a preset that has one.
     target =
-      preset.desiredInstancesExpression === null || preset.desiredInstancesExpression === undefined
+      source === null || source === undefined
         ? targetFromSchedule(scheduledTarget)
-        : desiredTarget(preset, { scheduledTarget, running: unexpired, eligible, starting, stopping: inProgress.stop, deleting, expired: split.expired.length }, snapshot.claimEvents ?? [], nowMs, policy);
+        : expressionTarget(source, preset, { scheduledTarget, running: unexpired, eligible, starting, stopping: inProgress.stop, deleting, expired: split.expired.length }, snapshot.claimEvents ?? [], nowMs, policy);
   }
   const desired = target?.desired ?? 0;
   const keepAtLeast = stabilizedTarget(settled.desiredPeaks, desired);

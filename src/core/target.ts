@@ -4,7 +4,7 @@
  * ceiling. A failing expression falls back to the scheduled target, and says why.
  */
 
-import { countDemand, DEMAND_WINDOWS } from "./demand.js";
+import { countDemand, DEMAND_WINDOWS, NO_DEMAND } from "./demand.js";
 import { compileTargetExpression, evaluateTargetExpression, type CompiledTargetExpression, type TargetExpressionInputs } from "./expression/index.js";
 import type { ResolvedPolicy } from "./policy.js";
 import { wallClockAt } from "./timezone.js";
@@ -52,14 +52,11 @@ export function readsClock(expression: CompiledTargetExpression): boolean {
   return readsOf(expression).clock;
 }
 
-const NO_COUNTS: readonly number[] = Object.freeze([0, 0, 0, 0, 0]);
-
 function inputsOf(expression: CompiledTargetExpression, preset: Preset, figures: PoolFigures, events: readonly ClaimEvent[], nowMs: number): TargetExpressionInputs {
   // Demand and the wall clock cost something: they are worked out only for expressions that read them.
   const demand = readsDemand(expression) ? countDemand(events, nowMs) : null;
   const wall = readsClock(expression) ? wallClockAt(preset.scheduling?.timezone || "UTC", nowMs) : null;
-  const claims = demand?.claims ?? NO_COUNTS;
-  const misses = demand?.misses ?? NO_COUNTS;
+  const { claims, misses } = demand ?? NO_DEMAND;
   // In the order of DEMAND_WINDOWS: 5, 10, 30, 60 and 120 minutes.
   const claims5 = claims[0] ?? 0;
   const claims10 = claims[1] ?? 0;
@@ -104,16 +101,18 @@ export function targetFromSchedule(count: number): TargetResult {
   return { desired: count, source: "scheduled", error: null, expression: null };
 }
 
-/** The desired count of an active, validated preset. */
-export function desiredTarget(preset: Preset, figures: PoolFigures, events: readonly ClaimEvent[], nowMs: number, policy: ResolvedPolicy): TargetResult {
-  const source = preset.desiredInstancesExpression;
+/**
+ * The desired count of an active, validated preset that has an expression (`source`): its value,
+ * or the scheduled target with the reason when it fails. A preset without one takes
+ * {@link targetFromSchedule}, and then the figures need not be gathered at all.
+ */
+export function expressionTarget(source: string, preset: Preset, figures: PoolFigures, events: readonly ClaimEvent[], nowMs: number, policy: ResolvedPolicy): TargetResult {
   const fallback = (error: string, expression: CompiledTargetExpression | null): TargetResult => ({
     desired: figures.scheduledTarget,
     source: "expressionFallback",
     error,
     expression,
   });
-  if (source === null || source === undefined) return targetFromSchedule(figures.scheduledTarget);
   const compiled = compileTargetExpression(source);
   if (!compiled.ok) return fallback(compiled.message, null);
   const result = evaluateTargetExpression(compiled.expression, inputsOf(compiled.expression, preset, figures, events, nowMs));
